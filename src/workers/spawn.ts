@@ -1,0 +1,18 @@
+import { wrap, type Remote } from 'comlink';
+import type { EnvWorkerApi } from './env.worker.ts';
+
+/**
+ * Every worker the studio starts, in one place. Vite bundles a worker only when it sees the literal
+ * `new Worker(new URL('./x.worker.ts', import.meta.url))`, so each gets its own line here.
+ */
+export interface WorkerHandle<T> {
+  api: Remote<T>;
+  terminate(): void;
+}
+
+function handle<T>(worker: Worker): WorkerHandle<T> {
+  return { api: wrap<T>(worker), terminate: () => worker.terminate() };
+}
+
+export const spawnEnvWorker = (): WorkerHandle<EnvWorkerApi> =>
+  handle(new Worker(new URL('./env.worker.ts', import.meta.url), { type: 'module' }));
