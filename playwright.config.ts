@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './tests/support/chromium.ts';
 
-const PORT = 4174;
+// Parallel runs (several developers on one machine) pick their own port.
+const PORT = Number(process.env.ATTUNE_E2E_PORT ?? 4174);
 
 export default defineConfig({
   testDir: 'tests/e2e',

@@ -1,0 +1,99 @@
+import type { ScheduleKind } from './schedule.ts';
+
+/**
+ * Every training setting in one place, with the sentence-transformers default and why.
+ * A preset or a form changes only what it names; `resolveTrainConfig` refuses unknown keys.
+ */
+export interface TrainConfig {
+  /** Pairs per batch; every other pair's positive is an in-batch negative, so bigger is better (32). */
+  batchSize: number;
+  /** Peak learning rate; 2e-5 keeps a pretrained encoder from forgetting. */
+  lr: number;
+  /** Decoupled weight decay (0.01), not applied to biases and LayerNorm weights unless decayAll. */
+  weightDecay: number;
+  decayAll: boolean;
+  /** Adam's ε, added after the square root (1e-6). */
+  adamEps: number;
+  betas: [number, number];
+  /** Share of steps spent warming up linearly from 0 (10%). */
+  warmupRatio: number;
+  /** After warmup: linear decay to 0 ('linear') or hold ('constant'). */
+  schedule: ScheduleKind;
+  /** Global gradient-norm clipping (1); 0 turns it off. */
+  maxGradNorm: number;
+  /** Similarity scale of MNRL: cosine × 20 sharpens the softmax (20). */
+  scale: number;
+  /** Rank positives against anchors too (symmetric MNRL). */
+  symmetric: boolean;
+  /** Passes over the data when `steps` is not given (1). */
+  epochs: number;
+  /** Exact number of optimizer steps; overrides epochs. */
+  steps: number | null;
+  /** Shuffle with the seed; off = file order, batches wrapping around. */
+  shuffle: boolean;
+  /** Dropout during training; null = the model's config.json (0.1 for BERT). */
+  dropout: number | null;
+  /** Seeds shuffling and dropout: same seed, same run. */
+  seed: number;
+  /** GradCache mini-batch: embed this many at a time, so big batches fit in memory; null = whole batch. */
+  miniBatch: number | null;
+  /** Save a checkpoint every N steps (0 = only at the end). */
+  checkpointEvery: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  batchSize: 32,
+  lr: 2e-5,
+  weightDecay: 0.01,
+  decayAll: false,
+  adamEps: 1e-6,
+  betas: [0.9, 0.999] as [number, number],
+  warmupRatio: 0.1,
+  schedule: 'linear' as ScheduleKind,
+  maxGradNorm: 1,
+  scale: 20,
+  symmetric: false,
+  epochs: 1,
+  steps: null,
+  shuffle: true,
+  dropout: null,
+  seed: 42,
+  miniBatch: null,
+  checkpointEvery: 0,
+});
+
+/** Defaults overlaid with `overrides`; an unknown key or an out-of-range value throws, naming it. */
+export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  for (const key of Object.keys(overrides)) {
+    if (!(key in DEFAULT_TRAIN_CONFIG)) throw new RangeError(`unknown training setting "${key}"`);
+  }
+  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...overrides };
+  const positive = (k: keyof TrainConfig, v: number) => {
+    if (!(v > 0) || !Number.isFinite(v))
+      throw new RangeError(`${k} must be a positive number, got ${v}`);
+  };
+  positive('batchSize', c.batchSize);
+  positive('lr', c.lr);
+  positive('scale', c.scale);
+  positive('adamEps', c.adamEps);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 2)
+    throw new RangeError(
+      `batchSize must be an integer ≥ 2 (MNRL needs in-batch negatives), got ${c.batchSize}`,
+    );
+  if (c.weightDecay < 0) throw new RangeError(`weightDecay must be ≥ 0, got ${c.weightDecay}`);
+  if (c.warmupRatio < 0 || c.warmupRatio > 1)
+    throw new RangeError(`warmupRatio must be in [0, 1], got ${c.warmupRatio}`);
+  if (c.maxGradNorm < 0) throw new RangeError(`maxGradNorm must be ≥ 0, got ${c.maxGradNorm}`);
+  if (c.steps !== null && (!Number.isInteger(c.steps) || c.steps < 1))
+    throw new RangeError(`steps must be a positive integer, got ${c.steps}`);
+  if (c.steps === null) positive('epochs', c.epochs);
+  if (c.dropout !== null && (c.dropout < 0 || c.dropout >= 1))
+    throw new RangeError(`dropout must be in [0, 1), got ${c.dropout}`);
+  if (c.miniBatch !== null && (!Number.isInteger(c.miniBatch) || c.miniBatch < 1))
+    throw new RangeError(`miniBatch must be a positive integer, got ${c.miniBatch}`);
+  if (!Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 0)
+    throw new RangeError(
+      `checkpointEvery must be a non-negative integer, got ${c.checkpointEvery}`,
+    );
+  return c;
+}
