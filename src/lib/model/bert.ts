@@ -25,7 +25,11 @@ export function createParams(config: BertConfig, weights: Map<string, NamedTenso
   const params: BertParams = new Map();
   for (const name of expectedShapes(config).keys()) {
     const t = weights.get(name)!;
-    params.set(name, tf.variable(tf.tensor(t.data, t.shape, 'float32'), true));
+    // Inside tidy, the initial tensor is released once the variable holds its data.
+    params.set(
+      name,
+      tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, 'float32'), true)),
+    );
   }
   return params;
 }

@@ -64,7 +64,10 @@ export class AdamW {
   private momentsOf(name: string, p: tf.Variable): { m: tf.Variable; v: tf.Variable } {
     let s = this.moments.get(name);
     if (!s) {
-      s = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+      s = tf.tidy(() => ({
+        m: tf.variable(tf.zerosLike(p), false),
+        v: tf.variable(tf.zerosLike(p), false),
+      }));
       this.moments.set(name, s);
     }
     return s;
@@ -87,10 +90,13 @@ export class AdamW {
     for (const [name, s] of state.moments) {
       const p = this.params.get(name);
       if (!p) throw new Error(`AdamW state names unknown parameter "${name}"`);
-      this.moments.set(name, {
-        m: tf.variable(tf.tensor(s.m, p.shape), false),
-        v: tf.variable(tf.tensor(s.v, p.shape), false),
-      });
+      this.moments.set(
+        name,
+        tf.tidy(() => ({
+          m: tf.variable(tf.tensor(s.m, p.shape), false),
+          v: tf.variable(tf.tensor(s.v, p.shape), false),
+        })),
+      );
     }
   }
 

@@ -42,7 +42,9 @@ describe('MNRL loss and gradients on the reference batch', () => {
     expect(Math.abs(loss - reference.first_batch.loss)).toBeLessThan(1e-5);
     const got = await norms(grads);
     // The pooler gets no gradient (null in the reference): sentence embeddings never read it.
-    const expected = Object.entries(reference.first_batch.grad_norms).filter(([, n]) => n !== null);
+    const expected = Object.entries(reference.first_batch.grad_norms).filter(
+      (e): e is [string, number] => e[1] !== null,
+    );
     expect(expected.length).toBe(37);
     expect(got.has('pooler.dense.weight')).toBe(false);
     expect([...got.keys()].sort()).toEqual(expected.map(([n]) => n).sort());

@@ -35,8 +35,8 @@ function diagonalCrossEntropy(scores: tf.Tensor2D, weights?: tf.Tensor1D): tf.Sc
   // oneHot in int32 then cast: a float32 oneHot writes integer bit patterns on the wasm backend.
   const diagonal = tf.cast(tf.oneHot(tf.range(0, B, 1, 'int32'), scores.shape[1]), 'float32');
   const picked = tf.sum(tf.mul(logProbs, diagonal), 1); // [B]
-  if (!weights) return tf.neg(tf.mean(picked));
-  return tf.neg(tf.div(tf.sum(tf.mul(picked, weights)), tf.sum(weights)));
+  if (!weights) return tf.neg(tf.mean(picked)) as tf.Scalar;
+  return tf.neg(tf.div(tf.sum(tf.mul(picked, weights)), tf.sum(weights))) as tf.Scalar;
 }
 
 /** The loss from embeddings: `anchors` `[B, D]`, `candidates` = positives then each negative column, each `[B, D]`. */
