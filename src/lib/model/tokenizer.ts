@@ -34,7 +34,7 @@ export class TextTokenizer {
     tokenizerJson: unknown,
     tokenizerConfig: Record<string, unknown>,
     /** `do_lower_case` from sentence_bert_config.json: lowercases before the tokenizer runs. */
-    private readonly lowerCase = false,
+    readonly lowerCase = false,
   ) {
     try {
       this.tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig);
