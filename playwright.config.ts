@@ -22,6 +22,6 @@ export default defineConfig({
     url: `http://localhost:${PORT}`,
     timeout: 240_000,
     reuseExistingServer: false,
-    env: { ATTUNE_HUB_MIRROR: 'tests/fixtures/hub' },
+    env: { ATTUNE_HUB_MIRROR: 'tests/fixtures/hub', ATTUNE_E2E_HARNESS: '1' },
   },
 });

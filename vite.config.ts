@@ -39,7 +39,14 @@ export default defineConfig({
   server: { headers: securityHeaders(true) },
   preview: { headers: securityHeaders(false), port: 4173 },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // The end-to-end tests drive real workers through a harness page, built only for them.
+    rollupOptions: process.env.ATTUNE_E2E_HARNESS
+      ? { input: { main: 'index.html', harness: 'tests/e2e/harness/index.html' } }
+      : undefined,
+  },
   test: {
     include: ['tests/unit/**/*.test.ts'],
     environment: 'node',

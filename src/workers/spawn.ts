@@ -1,4 +1,5 @@
 import { wrap, type Remote } from 'comlink';
+import type { EncoderWorkerApi } from './encoder.worker.ts';
 import type { EnvWorkerApi } from './env.worker.ts';
 
 /**
@@ -16,3 +17,6 @@ function handle<T>(worker: Worker): WorkerHandle<T> {
 
 export const spawnEnvWorker = (): WorkerHandle<EnvWorkerApi> =>
   handle(new Worker(new URL('./env.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnEncoderWorker = (): WorkerHandle<EncoderWorkerApi> =>
+  handle(new Worker(new URL('./encoder.worker.ts', import.meta.url), { type: 'module' }));

@@ -5,21 +5,19 @@ import type { PoolingMode } from './pooling-config.ts';
  * sentence-transformers `Pooling`: tokens `[B, L, H]`, mask `[B, L]` → `[B, H]`.
  * mean: Σ(h·m) / max(Σm, 1e-9); cls: the first token; max: padded tokens set to -1e9 first.
  */
-export function pool(
-  tokens: tf.Tensor3D,
-  attentionMask: tf.Tensor2D,
-  mode: PoolingMode,
-): tf.Tensor2D {
+export function pool(tokens: tf.Tensor3D, attentionMask: tf.Tensor2D, mode: PoolingMode): tf.Tensor2D {
   return tf.tidy(() => {
-    const [B, , H] = tokens.shape;
+    const [B, L, H] = tokens.shape;
     if (mode === 'cls') return tf.reshape(tf.slice(tokens, [0, 0, 0], [B, 1, H]), [B, H]);
-    const mask = tf.expandDims(tf.cast(attentionMask, 'float32'), 2); // [B, L, 1]
+    const mask = tf.cast(attentionMask, 'float32'); // [B, L]
     if (mode === 'max') {
-      const masked = tf.add(tf.mul(tokens, mask), tf.mul(tf.sub(1, mask), -1e9));
-      return tf.max(masked, 1);
+      const mask3 = tf.reshape(mask, [B, L, 1]);
+      return tf.max(tf.add(tf.mul(tokens, mask3), tf.mul(tf.sub(1, mask3), -1e9)), 1);
     }
-    const summed = tf.sum(tf.mul(tokens, mask), 1);
-    const counts = tf.maximum(tf.sum(mask, 1), 1e-9);
+    // Σ over tokens as one batched product, mask [B, 1, L] · tokens [B, L, H]. (Reducing a
+    // [B, L, 1] mask over L instead returns zeros on tfjs-webgpu 4.22 when the mask is shared.)
+    const summed = tf.reshape(tf.matMul(tf.reshape(mask, [B, 1, L]), tokens), [B, H]);
+    const counts = tf.maximum(tf.sum(mask, 1, true), 1e-9); // [B, 1]
     return tf.div(summed, counts);
   });
 }

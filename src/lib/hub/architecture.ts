@@ -1,0 +1,31 @@
+import { HubConfigError, UnsupportedModelError } from './errors.ts';
+
+/** `model_type` values of config.json that Attune's encoder implements (HF `BertModel`). */
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ['bert'];
+
+/**
+ * Reads config.json and throws unless its `model_type` is one Attune can train, so that an
+ * unsupported model is refused before its weights are downloaded.
+ */
+export function assertSupportedConfig(bytes: Uint8Array, repo: string, revision: string): void {
+  let config: unknown;
+  try {
+    config = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new HubConfigError(repo, revision, `not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new HubConfigError(repo, revision, 'expected a JSON object');
+  }
+  const modelType = (config as { model_type?: unknown }).model_type;
+  if (typeof modelType !== 'string') {
+    throw new HubConfigError(
+      repo,
+      revision,
+      `no "model_type" string; Attune trains BERT-family models (model_type 'bert')`,
+    );
+  }
+  if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
+    throw new UnsupportedModelError(repo, revision, modelType, SUPPORTED_MODEL_TYPES);
+  }
+}

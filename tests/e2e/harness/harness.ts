@@ -1,0 +1,5 @@
+import { spawnEncoderWorker } from '../../../src/workers/spawn.ts';
+
+/** The real encoder worker, reachable from `page.evaluate` (built only for the end-to-end tests). */
+const encoder = spawnEncoderWorker();
+Object.assign(globalThis, { encoder: encoder.api });
