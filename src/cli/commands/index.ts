@@ -1,4 +1,8 @@
 import type { Command } from '../args.ts';
+import { embed } from './embed.ts';
+import { evalCommand } from './eval.ts';
+import { train } from './train.ts';
+import { validate } from './validate.ts';
 
 /** Every CLI command by name; each lives in its own module beside this one. */
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = { validate, embed, train, eval: evalCommand };

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.ts';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
@@ -13,8 +13,7 @@ const BEIR = 'tests/fixtures/beir';
 const work = mkdtempSync(join(tmpdir(), 'attune-eval-'));
 const TUNED = join(work, 'tuned');
 
-const cli = (...args: string[]) =>
-  spawnSync('npx', ['tsx', 'src/cli/main.ts', 'eval', ...args], { encoding: 'utf8' });
+const cli = (...args: string[]) => runCli('eval', ...args);
 
 const jsonl = (file: string) =>
   readFileSync(`${BEIR}/${file}`, 'utf8')

@@ -1,12 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { runCli } from '../../support/cli.ts';
 import { describe, expect, it } from 'vitest';
 
-const cli = (...args: string[]) =>
-  spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+const cli = runCli;
 
 describe('cli', () => {
   it('prints help listing the commands', () => {
-    const out = execFileSync('npx', ['tsx', 'src/cli/main.ts', '--help'], { encoding: 'utf8' });
+    const out = runCli('--help').stdout;
     expect(out).toContain('Usage: npm run cli -- <command> [options]');
   });
 

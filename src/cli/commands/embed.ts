@@ -1,0 +1,38 @@
+import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { initBackend, loadEncoder, readInput, writeOutput } from '../io.ts';
+
+const USAGE = `--model DIR --texts FILE --out FILE.json [--batch-size 32]
+
+  --model       sentence-transformers folder
+  --texts       one text per line (blank lines are skipped)
+  --out         writes {"embeddings": [[...], ...]}, after pooling and Normalize as the folder says`;
+
+export const embed: Command = {
+  name: 'embed',
+  summary: 'Embed texts with a model folder, as SentenceTransformer.encode does',
+  usage: USAGE,
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      model: { type: 'string' },
+      texts: { type: 'string' },
+      out: { type: 'string' },
+      'batch-size': { type: 'string' },
+    });
+    const textsPath = required(flags.texts, 'texts');
+    const lines = new TextDecoder()
+      .decode(await readInput(textsPath))
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '');
+    if (lines.length === 0) throw new CliError(`${textsPath} has no non-blank line to embed`, 65);
+    await initBackend();
+    const encoder = await loadEncoder(required(flags.model, 'model'));
+    const embeddings = await encoder.embed(lines, {
+      batchSize: numberFlag(flags['batch-size'], 'batch-size', 32),
+    });
+    encoder.dispose();
+    const out = required(flags.out, 'out');
+    await writeOutput(out, JSON.stringify({ embeddings: embeddings.map((e) => Array.from(e)) }));
+    console.log(`embedded ${lines.length} texts (dimension ${embeddings[0].length}) → ${out}`);
+    return 0;
+  },
+};

@@ -1,0 +1,157 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { runCli } from '../../support/cli.ts';
+import { describe, expect, it } from 'vitest';
+import { directorySource } from '../../../src/cli/fs-source.ts';
+import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
+import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
+import { FIXTURES, reference, TINY_BERT } from '../model/reference.ts';
+
+const cli = runCli;
+
+const REFERENCE_FLAGS = [
+  '--no-shuffle',
+  '--decay-all',
+  '--schedule',
+  'constant',
+  '--warmup-ratio',
+  '0',
+  '--max-grad-norm',
+  '0',
+  '--lr',
+  '1e-3',
+  '--dropout',
+  '0',
+  '--steps',
+  '6',
+  '--batch-size',
+  '8',
+];
+
+describe('cli train', () => {
+  it('reproduces the reference losses and writes a loadable folder with a model card', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attune-train-'));
+    const out = join(dir, 'model');
+    const report = join(dir, 'report.json');
+    const r = cli(
+      'train',
+      '--model',
+      TINY_BERT,
+      '--data',
+      `${FIXTURES}tiny-bert.pairs.csv`,
+      '--out',
+      out,
+      '--report',
+      report,
+      ...REFERENCE_FLAGS,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    expect(json.steps).toBe(6);
+    expect(json.backend).toBe('cpu');
+    expect(json.pairsPerSecond).toBeGreaterThan(0);
+    json.losses.forEach((l: number, i: number) =>
+      expect(Math.abs(l - reference.losses[i])).toBeLessThan(1e-5),
+    );
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('| steps | 6 |');
+    const trained = await loadSentenceModel(directorySource(out));
+    const w = trained.weights.get('embeddings.LayerNorm.bias')!.data;
+    const want = reference.final_params['embeddings.LayerNorm.bias'].values as number[];
+    want.forEach((v, i) => expect(Math.abs(w[i] - v)).toBeLessThan(1e-4));
+  });
+
+  it('checkpoints, and a resumed run ends where an uninterrupted one does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attune-resume-'));
+    const common = [
+      '--model',
+      TINY_BERT,
+      '--data',
+      `${FIXTURES}tiny-bert.pairs.csv`,
+      '--batch-size',
+      '4',
+      '--lr',
+      '1e-3',
+      '--seed',
+      '3',
+    ];
+    expect(
+      cli(
+        'train',
+        ...common,
+        '--steps',
+        '4',
+        '--out',
+        join(dir, 'full'),
+        '--report',
+        join(dir, 'full.json'),
+      ).status,
+    ).toBe(0);
+    expect(
+      cli('train', ...common, '--steps', '4', '--checkpoint-every', '2', '--out', join(dir, 'a'))
+        .status,
+    ).toBe(0);
+    expect(readdirSync(join(dir, 'a', 'checkpoints'))).toEqual(['step-2.safetensors']);
+    const resumed = cli(
+      'train',
+      ...common,
+      '--steps',
+      '4',
+      '--resume',
+      join(dir, 'a', 'checkpoints'),
+      '--out',
+      join(dir, 'b'),
+      '--report',
+      join(dir, 'b.json'),
+    );
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toContain('resuming at step 2');
+    const full = JSON.parse(readFileSync(join(dir, 'full.json'), 'utf8')).losses;
+    expect(JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')).losses).toEqual(full.slice(2));
+    expect(readFileSync(join(dir, 'b', 'model.safetensors'))).toEqual(
+      readFileSync(join(dir, 'full', 'model.safetensors')),
+    );
+  });
+
+  it('refuses a bad flag value with its name', () => {
+    const r = cli(
+      'train',
+      '--model',
+      TINY_BERT,
+      '--data',
+      'x.csv',
+      '--out',
+      '/tmp/x',
+      '--schedule',
+      'cosine',
+    );
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--schedule expects linear or constant, got "cosine"');
+  });
+});
+
+describe('cli embed', () => {
+  it('writes the embeddings the encoder computes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attune-embed-'));
+    const texts = ['How do I reset my password?', '', 'database query is slow'];
+    writeFileSync(join(dir, 'texts.txt'), texts.join('\n'));
+    const r = cli(
+      'embed',
+      '--model',
+      TINY_BERT,
+      '--texts',
+      join(dir, 'texts.txt'),
+      '--out',
+      join(dir, 'e.json'),
+    );
+    expect(r.status).toBe(0);
+    const { embeddings } = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    await tf.setBackend('cpu');
+    const encoder = new SentenceEncoder(await loadSentenceModel(directorySource(TINY_BERT)));
+    const want = await encoder.embed([texts[0], texts[2]]);
+    expect(embeddings).toEqual(want.map((e) => Array.from(e)));
+    encoder.dispose();
+  });
+});
