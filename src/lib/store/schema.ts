@@ -1,0 +1,91 @@
+import type { DBSchema } from 'idb';
+import type { TrainingPair } from '../data/pairs.ts';
+
+/**
+ * Attune's IndexedDB schema. Every record type lives here so that one version number covers the
+ * whole database; `migrations.ts` upgrades from any older version. Bump DB_VERSION and add a
+ * migration step when a store or an index changes.
+ */
+export const DB_NAME = 'attune';
+export const DB_VERSION = 1;
+
+export interface DatasetSource {
+  fileName: string;
+  size: number;
+  sha256: string;
+}
+
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  /** 1 for an import; mining hard negatives or editing creates version n+1 with `parentId` set. */
+  version: number;
+  parentId?: string;
+  source: DatasetSource;
+  created: number;
+  /** Column names as imported, by role. */
+  columns: { query: string; positive: string; negatives: string[]; score?: string };
+  counts: { pairs: number; rejected: number; warnings: number; duplicates: number };
+  chunkCount: number;
+  /** Query texts held out for evaluation (seeded split by query). */
+  evalQueries?: string[];
+  /** Where the data comes from: pairs to train on, or a BEIR evaluation set. */
+  kind: 'pairs' | 'beir';
+}
+
+/** Rows of a dataset in chunks, so a million-row import never needs one giant value. */
+export interface DatasetChunk {
+  datasetId: string;
+  index: number;
+  pairs: TrainingPair[];
+}
+
+/** A model the person brought as files (dropped folder, re-imported export). Hub models live in Cache Storage. */
+export interface LocalModelRecord {
+  id: string;
+  name: string;
+  created: number;
+  files: Record<string, Uint8Array>;
+}
+
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'completed';
+
+/** Where a run's base model comes from. */
+export type ModelRef =
+  | { kind: 'hub'; host: string; repo: string; revision: string }
+  | { kind: 'local'; id: string; name: string };
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  created: number;
+  updated: number;
+  status: RunStatus;
+  datasetId: string;
+  model: ModelRef;
+  /** The resolved TrainConfig, as JSON. */
+  config: Record<string, unknown>;
+  totalSteps: number;
+  step: number;
+  /** One entry per step taken: [step, loss, lr, seconds, pairs, tokens]. */
+  history: [number, number, number, number, number, number][];
+  /** nDCG@10 on the eval split: [step, value]; step 0 is the base model. */
+  evalPoints: [number, number][];
+  error?: string;
+}
+
+/** The latest checkpoint of a run (encodeCheckpoint bytes), replaced atomically. */
+export interface CheckpointRecord {
+  runId: string;
+  step: number;
+  created: number;
+  bytes: Uint8Array;
+}
+
+export interface AttuneDb extends DBSchema {
+  datasets: { key: string; value: DatasetRecord; indexes: { created: number } };
+  datasetChunks: { key: [string, number]; value: DatasetChunk; indexes: { datasetId: string } };
+  models: { key: string; value: LocalModelRecord };
+  runs: { key: string; value: RunRecord; indexes: { created: number; datasetId: string } };
+  checkpoints: { key: string; value: CheckpointRecord };
+}
