@@ -163,7 +163,8 @@ export class Trainer {
     };
   }
 
-  private restore(state: TrainerState): void {
+  /** Puts weights, optimizer moments and the step back as `state` has them (the sampler is set at construction). */
+  restore(state: TrainerState): void {
     for (const [name, t] of state.weights) {
       const v = this.encoder.params.get(name);
       if (!v) throw new Error(`checkpoint names unknown parameter "${name}"`);
