@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { EncoderWorkerApi } from './encoder.worker.ts';
 import type { EnvWorkerApi } from './env.worker.ts';
+import type { TrainingWorkerApi } from './training.worker.ts';
 
 /**
  * Every worker the studio starts, in one place. Vite bundles a worker only when it sees the literal
@@ -20,3 +21,6 @@ export const spawnEnvWorker = (): WorkerHandle<EnvWorkerApi> =>
 
 export const spawnEncoderWorker = (): WorkerHandle<EncoderWorkerApi> =>
   handle(new Worker(new URL('./encoder.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnTrainingWorker = (): WorkerHandle<TrainingWorkerApi> =>
+  handle(new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' }));

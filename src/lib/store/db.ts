@@ -20,6 +20,7 @@ export function openAttuneDb(name = DB_NAME): Promise<Db> {
         runs.createIndex('created', 'created');
         runs.createIndex('datasetId', 'datasetId');
         db.createObjectStore('checkpoints', { keyPath: 'runId' });
+        db.createObjectStore('evalSets', { keyPath: 'datasetId' });
       }
     },
   });

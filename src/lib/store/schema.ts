@@ -31,6 +31,11 @@ export interface DatasetRecord {
   evalQueries?: string[];
   /** Where the data comes from: pairs to train on, or a BEIR evaluation set. */
   kind: 'pairs' | 'beir';
+  /**
+   * 'importing' while chunks are being written: such a record is invisible to every list and is
+   * swept on the next start, so a failed, cancelled or crashed import leaves nothing behind.
+   */
+  status: 'importing' | 'ready';
 }
 
 /** Rows of a dataset in chunks, so a million-row import never needs one giant value. */
@@ -65,6 +70,8 @@ export interface RunRecord {
   model: ModelRef;
   /** The resolved TrainConfig, as JSON. */
   config: Record<string, unknown>;
+  /** Evaluate nDCG@10 on the eval split every N steps (0 = only at the start and the end). */
+  evalEvery: number;
   totalSteps: number;
   step: number;
   /** One entry per step taken: [step, loss, lr, seconds, pairs, tokens]. */
@@ -82,10 +89,20 @@ export interface CheckpointRecord {
   bytes: Uint8Array;
 }
 
+/** An imported BEIR evaluation set (kind 'beir'): corpus, queries and relevance judgements. */
+export interface EvalSetRecord {
+  datasetId: string;
+  corpus: { id: string; text: string }[];
+  queries: { id: string; text: string }[];
+  /** [query id, document id] for every relevant pair (score > 0). */
+  qrels: [string, string][];
+}
+
 export interface AttuneDb extends DBSchema {
   datasets: { key: string; value: DatasetRecord; indexes: { created: number } };
   datasetChunks: { key: [string, number]; value: DatasetChunk; indexes: { datasetId: string } };
   models: { key: string; value: LocalModelRecord };
   runs: { key: string; value: RunRecord; indexes: { created: number; datasetId: string } };
   checkpoints: { key: string; value: CheckpointRecord };
+  evalSets: { key: string; value: EvalSetRecord };
 }

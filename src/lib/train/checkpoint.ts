@@ -1,4 +1,5 @@
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../model/safetensors.ts';
+import type { SentenceModel } from '../model/folder.ts';
 import type { SamplerState } from './sampler.ts';
 import type { TrainerState } from './trainer.ts';
 
@@ -55,4 +56,22 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainerState {
     adam: { step: meta.adamStep, moments },
     sampler: meta.sampler,
   };
+}
+
+/**
+ * The base model with a checkpoint's trained weights in place of its own; every other tensor (the
+ * pooler) stays as the base has it. This is the fine-tuned model that evaluation and export use.
+ */
+export function modelAtCheckpoint(model: SentenceModel, state: TrainerState): SentenceModel {
+  const weights = new Map(model.weights);
+  for (const [name, t] of state.weights) {
+    const base = weights.get(name);
+    if (!base) throw new Error(`checkpoint has "${name}", which the base model does not`);
+    if (base.shape.join(',') !== t.shape.join(','))
+      throw new Error(
+        `checkpoint "${name}" has shape [${t.shape}], the base model [${base.shape}]`,
+      );
+    weights.set(name, t);
+  }
+  return { ...model, weights };
 }

@@ -1,0 +1,20 @@
+import { cacheStorageModelCache } from '../lib/hub/cache.ts';
+import { loadHubModel } from '../lib/hub/load.ts';
+import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
+import { memorySource } from '../lib/model/source.ts';
+import type { Db } from '../lib/store/db.ts';
+import type { ModelRef } from '../lib/store/schema.ts';
+
+/** A run's base model: a Hub model (from Cache Storage when the Model page fetched it) or a stored local one. */
+export async function resolveModel(db: Db, ref: ModelRef): Promise<SentenceModel> {
+  if (ref.kind === 'hub') {
+    const source = await loadHubModel({ ...ref, cache: cacheStorageModelCache(caches) });
+    return loadSentenceModel(source);
+  }
+  const record = await db.get('models', ref.id);
+  if (!record)
+    throw new Error(
+      `the local model "${ref.name}" is no longer stored; add it again on the Model page`,
+    );
+  return loadSentenceModel(memorySource(record.name, new Map(Object.entries(record.files))));
+}
