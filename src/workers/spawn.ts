@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { EncoderWorkerApi } from './encoder.worker.ts';
 import type { EnvWorkerApi } from './env.worker.ts';
+import type { ExportWorkerApi } from './export.worker.ts';
 import type { TrainingWorkerApi } from './training.worker.ts';
 
 /**
@@ -24,3 +25,6 @@ export const spawnEncoderWorker = (): WorkerHandle<EncoderWorkerApi> =>
 
 export const spawnTrainingWorker = (): WorkerHandle<TrainingWorkerApi> =>
   handle(new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnExportWorker = (): WorkerHandle<ExportWorkerApi> =>
+  handle(new Worker(new URL('./export.worker.ts', import.meta.url), { type: 'module' }));

@@ -1,0 +1,67 @@
+import type { ExportOptions } from '../../workers/export.worker.ts';
+import { spawnExportWorker } from '../../workers/spawn.ts';
+
+/** The File System Access API's directory picker, where the browser has it (Chromium). */
+type DirectoryPicker = (options?: { mode?: 'readwrite' }) => Promise<FileSystemDirectoryHandle>;
+
+function directoryPicker(): DirectoryPicker | null {
+  const picker = (globalThis as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker;
+  return typeof picker === 'function' ? picker : null;
+}
+
+/** Exports a run's fine-tuned model as a zip download or into a chosen directory, in a worker. */
+class ExportState {
+  busy = $state(false);
+  message = $state<string | null>(null);
+  error = $state<string | null>(null);
+  readonly canWriteDirectory = directoryPicker() !== null;
+
+  private async withWorker<T>(
+    work: (w: ReturnType<typeof spawnExportWorker>) => Promise<T>,
+  ): Promise<T | null> {
+    this.busy = true;
+    this.error = null;
+    this.message = 'Preparing the model folder…';
+    const worker = spawnExportWorker();
+    try {
+      return await work(worker);
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      this.message = null;
+      return null;
+    } finally {
+      worker.terminate();
+      this.busy = false;
+    }
+  }
+
+  async downloadZip(runId: string, options: ExportOptions): Promise<void> {
+    const result = await this.withWorker((w) => w.api.zipRun(runId, options));
+    if (!result) return;
+    const url = URL.createObjectURL(result.blob);
+    const link = Object.assign(document.createElement('a'), {
+      href: url,
+      download: result.fileName,
+    });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    this.message = `Downloaded ${result.fileName} (${(result.blob.size / 1e6).toFixed(1)} MB).`;
+  }
+
+  async writeDirectory(runId: string, options: ExportOptions): Promise<void> {
+    const pick = directoryPicker();
+    if (!pick) return;
+    let directory: FileSystemDirectoryHandle;
+    try {
+      directory = await pick({ mode: 'readwrite' });
+    } catch {
+      return; // The person closed the picker.
+    }
+    const written = await this.withWorker((w) =>
+      w.api.writeRunToDirectory(runId, directory, options),
+    );
+    if (written) this.message = `Wrote ${written.length} files into “${directory.name}”.`;
+  }
+}
+
+export const exporter = new ExportState();

@@ -1,0 +1,99 @@
+import { expose } from 'comlink';
+import { sentenceTransformersFolder, type FolderFiles } from '../lib/export/folder.ts';
+import { modelCard, type CardMetric } from '../lib/export/model-card.ts';
+import { zipBlob } from '../lib/export/zip.ts';
+import { openAttuneDb } from '../lib/store/db.ts';
+import { getDataset } from '../lib/store/datasets.ts';
+import { getCheckpoint, getRun } from '../lib/store/runs.ts';
+import type { ModelRef } from '../lib/store/schema.ts';
+import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
+import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
+import { resolveModel } from './resolve-model.ts';
+
+export interface ExportOptions {
+  dtype: 'F32' | 'F16';
+  /** The base-vs-tuned table for the model card, when the run was evaluated. */
+  evaluation?: { corpusSize: number; queries: number; metrics: CardMetric[] };
+}
+
+function modelName(ref: ModelRef): { name: string; revision?: string } {
+  return ref.kind === 'hub' ? { name: ref.repo, revision: ref.revision } : { name: ref.name };
+}
+
+/** The fine-tuned sentence-transformers folder of a run: its base model with its last checkpoint's weights. */
+async function runFolder(
+  runId: string,
+  options: ExportOptions,
+): Promise<{ files: FolderFiles; name: string }> {
+  const db = await openAttuneDb();
+  try {
+    const run = await getRun(db, runId);
+    if (!run) throw new Error('this run no longer exists');
+    const checkpoint = await getCheckpoint(db, runId);
+    if (!checkpoint)
+      throw new Error(
+        `“${run.name}” has no checkpoint yet: let it train at least until its first checkpoint`,
+      );
+    const base = await resolveModel(db, run.model);
+    const tuned = modelAtCheckpoint(base, decodeCheckpoint(checkpoint.bytes));
+    const dataset = await getDataset(db, run.datasetId);
+    const { name, revision } = modelName(run.model);
+    const readme = modelCard({
+      baseModel: name,
+      baseRevision: revision,
+      dataset: {
+        name: dataset?.name ?? 'deleted dataset',
+        pairs: dataset?.counts.pairs ?? 0,
+        evalQueries: dataset?.evalQueries?.length,
+      },
+      config: resolveTrainConfig(run.config as Partial<TrainConfig>),
+      steps: checkpoint.step,
+      date: new Date(checkpoint.created).toISOString().slice(0, 10),
+      finalLoss: run.history.find((h) => h[0] === checkpoint.step)?.[1],
+      evaluation: options.evaluation,
+    });
+    const files = sentenceTransformersFolder(tuned, tuned.weights, {
+      dtype: options.dtype,
+      readme,
+    });
+    const slug = `${name.split('/').pop()}-attune-step${checkpoint.step}`.replace(/[^\w.-]+/g, '-');
+    return { files, name: slug };
+  } finally {
+    db.close();
+  }
+}
+
+const api = {
+  /** The folder as a zip, streamed into a Blob; the folder sits inside it under the model's name. */
+  async zipRun(runId: string, options: ExportOptions): Promise<{ blob: Blob; fileName: string }> {
+    const { files, name } = await runFolder(runId, options);
+    return { blob: await zipBlob(files, { root: name }), fileName: `${name}.zip` };
+  },
+
+  /** Writes the folder into a directory the person chose (File System Access API). */
+  async writeRunToDirectory(
+    runId: string,
+    directory: FileSystemDirectoryHandle,
+    options: ExportOptions,
+  ): Promise<string[]> {
+    const { files } = await runFolder(runId, options);
+    const written: string[] = [];
+    for (const [path, bytes] of files) {
+      const parts = path.split('/').filter(Boolean);
+      const isDirectory = path.endsWith('/');
+      let dir = directory;
+      for (const part of isDirectory ? parts : parts.slice(0, -1))
+        dir = await dir.getDirectoryHandle(part, { create: true });
+      if (isDirectory) continue;
+      const handle = await dir.getFileHandle(parts.at(-1)!, { create: true });
+      const stream = await handle.createWritable();
+      await stream.write(bytes as Uint8Array<ArrayBuffer>);
+      await stream.close();
+      written.push(path);
+    }
+    return written;
+  },
+};
+
+export type ExportWorkerApi = typeof api;
+expose(api);
