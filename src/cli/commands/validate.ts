@@ -19,7 +19,7 @@ export const validate: Command = {
     const data = required(flags.data, 'data');
     const reportPath = required(flags.report, 'report');
     const maxChars = numberFlag(flags['max-chars'], 'max-chars', Infinity);
-    if (!(maxChars >= 1) || (Number.isFinite(maxChars) && !Number.isInteger(maxChars))) {
+    if (maxChars !== Infinity && !(Number.isInteger(maxChars) && maxChars >= 1)) {
       throw new CliError(
         `--max-chars expects a whole number of at least 1, got "${flags['max-chars']}"`,
       );
