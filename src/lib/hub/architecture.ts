@@ -1,7 +1,5 @@
+import { SUPPORTED_MODEL_TYPES } from '../model/config.ts';
 import { HubConfigError, UnsupportedModelError } from './errors.ts';
-
-/** `model_type` values of config.json that Attune's encoder implements (HF `BertModel`). */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = ['bert'];
 
 /**
  * Reads config.json and throws unless its `model_type` is one Attune can train, so that an
@@ -25,7 +23,7 @@ export function assertSupportedConfig(bytes: Uint8Array, repo: string, revision:
       `no "model_type" string; Attune trains BERT-family models (model_type 'bert')`,
     );
   }
-  if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
+  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     throw new UnsupportedModelError(repo, revision, modelType, SUPPORTED_MODEL_TYPES);
   }
 }

@@ -20,6 +20,7 @@ const BertConfigSchema = z.object({
 
 export type BertConfig = z.infer<typeof BertConfigSchema>;
 
+/** `model_type` values the encoder implements (HF `BertModel`); the Hub loader refuses others before fetching weights. */
 export const SUPPORTED_MODEL_TYPES = ['bert'] as const;
 
 /**
