@@ -1,27 +1,56 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
+import { sentenceTransformersFolder, type ExportOptions } from '../lib/export/folder.ts';
+import { zipBlob } from '../lib/export/zip.ts';
 import { cacheStorageModelCache } from '../lib/hub/cache.ts';
 import { loadHubModel, type HubLoadProgress } from '../lib/hub/load.ts';
+import { memoryPartialStore } from '../lib/hub/partial.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
-import { loadSentenceModel } from '../lib/model/folder.ts';
-import { memorySource, type ModelSource } from '../lib/model/source.ts';
+import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
+import type { ModelSource } from '../lib/model/source.ts';
 import { summarizeModel, type ModelSummary } from '../lib/model/summary.ts';
 import { probeTrainingStep, type ProbeResult } from '../lib/train/probe.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
-/** A model loaded into this worker's TensorFlow.js: embeds texts, probes a training step. */
+/** A model loaded into this worker; its TensorFlow.js encoder is built on first use (embed, probe). */
+let model: SentenceModel | null = null;
 let encoder: SentenceEncoder | null = null;
+/** Interrupted downloads, kept for the worker's life: cancel, then load again, and it resumes. */
+const partials = memoryPartialStore();
+let download: AbortController | null = null;
 
-async function load(source: ModelSource): Promise<ModelSummary> {
-  const model = await loadSentenceModel(source);
+/** The summary plus what a training-memory estimate needs (`TrainingShape`). */
+export type LoadedModelSummary = ModelSummary & { intermediateSize: number };
+
+async function load(source: ModelSource): Promise<LoadedModelSummary> {
+  const next = await loadSentenceModel(source);
   encoder?.dispose();
-  encoder = new SentenceEncoder(model);
-  return summarizeModel(model);
+  encoder = null;
+  model = next;
+  return { ...summarizeModel(next), intermediateSize: next.config.intermediate_size };
 }
 
 function loaded(): SentenceEncoder {
-  if (!encoder) throw new Error('no model is loaded in the encoder worker');
-  return encoder;
+  if (!model) throw new Error('no model is loaded in the encoder worker');
+  return (encoder ??= new SentenceEncoder(model));
+}
+
+/** Files by path, bytes or Blobs read on demand; every file the loader reads is noted in `read`. */
+function fileSource(
+  name: string,
+  files: ReadonlyMap<string, Uint8Array | Blob>,
+  read?: Map<string, Uint8Array>,
+): ModelSource {
+  return {
+    name,
+    async read(path) {
+      const file = files.get(path);
+      if (!file) return null;
+      const bytes = file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
+      read?.set(path, bytes);
+      return bytes;
+    },
+  };
 }
 
 const api = {
@@ -30,16 +59,45 @@ const api = {
   async loadFromHub(
     spec: { host: string; repo: string; revision: string },
     onProgress?: (p: HubLoadProgress) => void,
-  ): Promise<ModelSummary> {
-    const source = await loadHubModel({
-      ...spec,
-      cache: cacheStorageModelCache(caches),
-      onProgress,
-    });
-    return load(source);
+  ): Promise<LoadedModelSummary> {
+    download?.abort();
+    const controller = (download = new AbortController());
+    try {
+      const source = await loadHubModel({
+        ...spec,
+        cache: cacheStorageModelCache(caches),
+        partials,
+        onProgress,
+        signal: controller.signal,
+      });
+      return await load(source);
+    } finally {
+      if (download === controller) download = null;
+    }
   },
 
-  loadFromFiles: (name: string, files: Map<string, Uint8Array>) => load(memorySource(name, files)),
+  /** Stops the Hub download in progress; `loadFromHub` then throws HubCancelledError. */
+  cancelDownload: () => download?.abort(),
+
+  loadFromFiles: (name: string, files: ReadonlyMap<string, Uint8Array | Blob>) =>
+    load(fileSource(name, files)),
+
+  /** Loads a folder the person brought and returns the files the loader read: the ones to keep. */
+  async importFolder(
+    name: string,
+    files: ReadonlyMap<string, Uint8Array | Blob>,
+  ): Promise<{ summary: LoadedModelSummary; files: Map<string, Uint8Array> }> {
+    const read = new Map<string, Uint8Array>();
+    const summary = await load(fileSource(name, files, read));
+    return { summary, files: read };
+  },
+
+  /** The loaded model as a sentence-transformers folder in a zip, with its current weights. */
+  async exportZip(options: ExportOptions & { root?: string } = {}): Promise<Blob> {
+    if (!model) throw new Error('no model is loaded in the encoder worker');
+    const weights = encoder ? await encoder.exportWeights() : model.weights;
+    return zipBlob(sentenceTransformersFolder(model, weights, options), { root: options.root });
+  },
 
   embed: (texts: string[], batchSize = 32): Promise<Float32Array[]> =>
     loaded().embed(texts, { batchSize }),

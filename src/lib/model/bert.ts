@@ -1,4 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import {
+  addLayerNorm,
+  dropout,
+  embeddingLookup,
+  gelu,
+  linear,
+  selfAttention,
+} from '../kernels/index.ts';
 import type { BertConfig } from './config.ts';
 import { expectedShapes } from './folder.ts';
 import type { NamedTensor } from './safetensors.ts';
@@ -38,29 +46,32 @@ export function disposeParams(params: BertParams): void {
   for (const v of params.values()) v.dispose();
 }
 
+const weight = <T extends tf.Tensor = tf.Tensor2D>(params: BertParams, name: string) =>
+  params.get(`${name}.weight`)! as tf.Tensor as T;
+const bias = (params: BertParams, name: string) => params.get(`${name}.bias`)! as tf.Tensor1D;
+
 /** `x · Wᵀ + b` for x `[n, in]`, W `[out, in]`. */
-function linear(x: tf.Tensor2D, params: BertParams, name: string): tf.Tensor2D {
-  return tf.add(
-    tf.matMul(x, params.get(`${name}.weight`)!, false, true),
-    params.get(`${name}.bias`)!,
-  );
+const dense = (x: tf.Tensor2D, params: BertParams, name: string) =>
+  linear(x, weight(params, name), bias(params, name));
+
+/** LayerNorm(x + residual) over the last axis with the biased variance, as torch.nn.LayerNorm. */
+const layerNorm = (
+  x: tf.Tensor2D,
+  residual: tf.Tensor2D,
+  params: BertParams,
+  name: string,
+  eps: number,
+) => addLayerNorm(x, residual, weight<tf.Tensor1D>(params, name), bias(params, name), eps);
+
+/** The seed of the next dropout site, or null when dropout is off. */
+function dropoutSeed(rate: number, opts: ForwardOptions): { rate: number; seed?: number } | null {
+  if (!opts.training || rate === 0) return null;
+  return { rate, seed: opts.nextSeed?.() };
 }
 
-/** LayerNorm over the last axis with the biased variance, as torch.nn.LayerNorm. */
-function layerNorm<T extends tf.Tensor>(x: T, params: BertParams, name: string, eps: number): T {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const normed = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normed, params.get(`${name}.weight`)!), params.get(`${name}.bias`)!) as T;
-}
-
-/** Exact GELU, `x · Φ(x) = x/2 · (1 + erf(x/√2))` (HF "gelu"; the tanh form is off by 3e-4). */
-export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T;
-}
-
-function dropout<T extends tf.Tensor>(x: T, rate: number, opts: ForwardOptions): T {
-  if (!opts.training || rate === 0) return x;
-  return tf.dropout(x, rate, undefined, opts.nextSeed?.()) as T;
+function maybeDropout(x: tf.Tensor2D, rate: number, opts: ForwardOptions): tf.Tensor2D {
+  const site = dropoutSeed(rate, opts);
+  return site ? dropout(x, site.rate, site.seed) : x;
 }
 
 /**
@@ -76,30 +87,22 @@ export function bertForward(
 ): tf.Tensor3D {
   const [B, L] = inputIds.shape;
   const H = config.hidden_size;
-  const nh = config.num_attention_heads;
-  const hd = H / nh;
   const eps = config.layer_norm_eps;
+  const hiddenDropout = config.hidden_dropout_prob;
 
   // Embeddings; token_type_ids are all 0 for single sentences, so row 0 of the type table. [B*L, H]
-  const words = tf.gather(
-    params.get('embeddings.word_embeddings.weight')!,
+  const words = embeddingLookup(
+    weight(params, 'embeddings.word_embeddings'),
     tf.reshape(inputIds, [B * L]),
   );
-  const positions = tf.slice(params.get('embeddings.position_embeddings.weight')!, [0, 0], [L, H]);
-  const tokenType = tf.slice(
-    params.get('embeddings.token_type_embeddings.weight')!,
-    [0, 0],
-    [1, H],
+  const positions = tf.slice(weight(params, 'embeddings.position_embeddings'), [0, 0], [L, H]);
+  const tokenType = tf.slice(weight(params, 'embeddings.token_type_embeddings'), [0, 0], [1, H]);
+  // The [L, H] position + type rows broadcast over the batch inside the LayerNorm.
+  let x = maybeDropout(
+    layerNorm(words, tf.add(positions, tokenType), params, 'embeddings.LayerNorm', eps),
+    hiddenDropout,
+    opts,
   );
-  const summed = tf.add(tf.add(tf.reshape(words, [B, L, H]), positions), tokenType);
-  let x = tf.reshape(
-    dropout(
-      layerNorm(summed, params, 'embeddings.LayerNorm', eps),
-      config.hidden_dropout_prob,
-      opts,
-    ),
-    [B * L, H],
-  ) as tf.Tensor2D;
 
   // Additive mask: 0 where attended, a large negative where padded. [B, 1, 1, L]
   const maskAdd = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), -1e9), [
@@ -107,35 +110,27 @@ export function bertForward(
     1,
     1,
     L,
-  ]);
-  const scale = 1 / Math.sqrt(hd);
-  const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, L, nh, hd]), [0, 2, 1, 3]); // [B, nh, L, hd]
+  ]) as tf.Tensor4D;
 
   for (let l = 0; l < config.num_hidden_layers; l++) {
     const p = `encoder.layer.${l}.`;
-    const q = heads(linear(x, params, `${p}attention.self.query`));
-    const k = heads(linear(x, params, `${p}attention.self.key`));
-    const v = heads(linear(x, params, `${p}attention.self.value`));
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), maskAdd); // [B, nh, L, L]
-    const probs = dropout(tf.softmax(scores, -1), config.attention_probs_dropout_prob, opts);
-    const context = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [
-      B * L,
-      H,
-    ]) as tf.Tensor2D;
-    const attnOut = dropout(
-      linear(context, params, `${p}attention.output.dense`),
-      config.hidden_dropout_prob,
+    const q = dense(x, params, `${p}attention.self.query`);
+    const k = dense(x, params, `${p}attention.self.key`);
+    const v = dense(x, params, `${p}attention.self.value`);
+    const context = selfAttention(q, k, v, maskAdd, {
+      heads: config.num_attention_heads,
+      dropout: dropoutSeed(config.attention_probs_dropout_prob, opts),
+    });
+    const attnOut = maybeDropout(
+      dense(context, params, `${p}attention.output.dense`),
+      hiddenDropout,
       opts,
     );
-    x = layerNorm(tf.add(attnOut, x), params, `${p}attention.output.LayerNorm`, eps);
+    x = layerNorm(attnOut, x, params, `${p}attention.output.LayerNorm`, eps);
 
-    const inter = gelu(linear(x, params, `${p}intermediate.dense`));
-    const out = dropout(
-      linear(inter, params, `${p}output.dense`),
-      config.hidden_dropout_prob,
-      opts,
-    );
-    x = layerNorm(tf.add(out, x), params, `${p}output.LayerNorm`, eps);
+    const inter = gelu(dense(x, params, `${p}intermediate.dense`));
+    const out = maybeDropout(dense(inter, params, `${p}output.dense`), hiddenDropout, opts);
+    x = layerNorm(out, x, params, `${p}output.LayerNorm`, eps);
   }
   return tf.reshape(x, [B, L, H]);
 }

@@ -5,7 +5,11 @@ import type { PoolingMode } from './pooling-config.ts';
  * sentence-transformers `Pooling`: tokens `[B, L, H]`, mask `[B, L]` → `[B, H]`.
  * mean: Σ(h·m) / max(Σm, 1e-9); cls: the first token; max: padded tokens set to -1e9 first.
  */
-export function pool(tokens: tf.Tensor3D, attentionMask: tf.Tensor2D, mode: PoolingMode): tf.Tensor2D {
+export function pool(
+  tokens: tf.Tensor3D,
+  attentionMask: tf.Tensor2D,
+  mode: PoolingMode,
+): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, L, H] = tokens.shape;
     if (mode === 'cls') return tf.reshape(tf.slice(tokens, [0, 0, 0], [B, 1, H]), [B, H]);

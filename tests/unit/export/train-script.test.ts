@@ -1,0 +1,203 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
+import { chooseEvalQueries } from '../../../src/lib/data/split.ts';
+import { retrievalTaskFromPairs } from '../../../src/lib/eval/pairs-task.ts';
+import { pairsJsonl, trainScript } from '../../../src/lib/export/train-script.ts';
+import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
+
+const PAIRS: TrainingPair[] = readFileSync('tests/fixtures/tiny-bert.pairs.csv', 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => {
+    const [query, positive, negative] = line.split(',');
+    return { query, positive, negatives: [negative] };
+  });
+
+/** python3 when the machine has it: the script's syntax and its data handling are checked by Python itself. */
+const PYTHON = spawnSync('python3', ['--version']).status === 0 ? 'python3' : null;
+
+function writeScript(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'attune-train-py-'));
+  writeFileSync(join(dir, 'train.py'), text);
+  return dir;
+}
+
+/** The script's lines without trailing `  # …` comments. */
+const withoutComments = (script: string) =>
+  script.split('\n').map((l) => l.split('  #')[0].trimEnd());
+
+function assertPythonSyntax(file: string): void {
+  execFileSync(PYTHON!, ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file]);
+}
+
+describe('train.py', () => {
+  it('carries the default run’s loss, hyperparameters, sampler and evaluator', () => {
+    const script = trainScript({
+      config: resolveTrainConfig(),
+      baseModel: 'sentence-transformers/all-MiniLM-L6-v2',
+      baseRevision: 'c9745ed1d9f207416be6d2e6f8de32d1f16199bf',
+    });
+    for (const line of [
+      'BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"',
+      'BASE_REVISION = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf"',
+      'TRAIN_FILE = HERE / "train.jsonl"',
+      'EVAL_FILE = HERE / "eval.jsonl"',
+      'BATCH_SIZE = 32',
+      'LEARNING_RATE = 0.00002',
+      'WARMUP_RATIO = 0.1',
+      'LR_SCHEDULER = "linear"',
+      'WEIGHT_DECAY = 0.01',
+      'ADAM_EPSILON = 0.000001',
+      'ADAM_BETAS = (0.9, 0.999)',
+      'MAX_GRAD_NORM = 1',
+      'EPOCHS = 1',
+      'MAX_STEPS = -1',
+      'SEED = 42',
+      'SCALE = 20',
+      'DROPOUT = None',
+      '    loss = losses.MultipleNegativesRankingLoss(model, scale=SCALE)',
+      '        batch_sampler=BatchSamplers.NO_DUPLICATES,',
+      '        max_grad_norm=MAX_GRAD_NORM,',
+      '        lr_scheduler_type=LR_SCHEDULER,',
+      '    return InformationRetrievalEvaluator(',
+    ]) {
+      expect(withoutComments(script), line).toContain(line);
+    }
+    expect(script).not.toContain('torch.optim.AdamW');
+    expect(script).not.toContain('MINI_BATCH_SIZE');
+    if (PYTHON) assertPythonSyntax(join(writeScript(script), 'train.py'));
+  });
+
+  it('follows every changed setting: GradCache, symmetric, steps, constant schedule, decay-all', () => {
+    const script = trainScript({
+      config: resolveTrainConfig({
+        batchSize: 256,
+        lr: 3e-5,
+        warmupRatio: 0.05,
+        weightDecay: 0.1,
+        decayAll: true,
+        adamEps: 1e-8,
+        betas: [0.9, 0.98],
+        schedule: 'constant',
+        maxGradNorm: 0.5,
+        scale: 30,
+        symmetric: true,
+        steps: 1200,
+        seed: 7,
+        dropout: 0.05,
+        miniBatch: 32,
+        shuffle: false,
+        checkpointEvery: 400,
+      }),
+      baseModel: 'my-domain-model',
+      baseIsLocal: true,
+      maxSeqLength: 128,
+      trainFile: 'splits/train.jsonl',
+    });
+    const lines = withoutComments(script);
+    for (const line of [
+      'BASE_MODEL = HERE / "base-model"',
+      'BASE_REVISION = None',
+      'TRAIN_FILE = HERE / "splits/train.jsonl"',
+      'BATCH_SIZE = 256',
+      'LEARNING_RATE = 0.00003',
+      'WARMUP_RATIO = 0.05',
+      'LR_SCHEDULER = "constant_with_warmup"',
+      'WEIGHT_DECAY = 0.1',
+      'ADAM_EPSILON = 1e-8',
+      'ADAM_BETAS = (0.9, 0.98)',
+      'MAX_GRAD_NORM = 0.5',
+      'MAX_STEPS = 1200',
+      'SEED = 7',
+      'SCALE = 30',
+      'MINI_BATCH_SIZE = 32',
+      'DROPOUT = 0.05',
+      'MAX_SEQ_LENGTH = 128',
+      'SAVE_STEPS = 400',
+      '    model.max_seq_length = MAX_SEQ_LENGTH',
+      '    loss = losses.CachedMultipleNegativesSymmetricRankingLoss(model, scale=SCALE, mini_batch_size=MINI_BATCH_SIZE)',
+      '    optimizer = torch.optim.AdamW(',
+      '        optimizers=(optimizer, None),',
+      '        save_steps=SAVE_STEPS,',
+    ]) {
+      expect(lines, line).toContain(line);
+    }
+    expect(script).toContain('"my-domain-model"');
+    expect(script).toContain('without shuffling');
+    if (PYTHON) assertPythonSyntax(join(writeScript(script), 'train.py'));
+  });
+
+  it('rebuilds the run’s training columns and evaluation task from the JSONL splits', () => {
+    const evalQueries = chooseEvalQueries(
+      PAIRS.map((p) => p.query),
+      { evalFraction: 0.25 },
+    );
+    const train = PAIRS.filter((p) => !evalQueries.has(p.query));
+    const held = PAIRS.filter((p) => evalQueries.has(p.query));
+    const jsonl = pairsJsonl(train);
+    expect(
+      jsonl
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(train.map((p) => ({ query: p.query, positive: p.positive, negatives: p.negatives })));
+    if (!PYTHON) return;
+
+    // Runs the script's own functions under Python with the third-party imports stubbed (the
+    // evaluator and Dataset just return what they are given), and compares with Attune's task.
+    const dir = writeScript(trainScript({ config: resolveTrainConfig(), baseModel: 'x/y' }));
+    writeFileSync(join(dir, 'train.jsonl'), jsonl);
+    writeFileSync(join(dir, 'eval.jsonl'), pairsJsonl(held));
+    const probe = `
+import json, runpy, sys, types
+def stub(name, **attrs):
+    module = types.ModuleType(name); module.__dict__.update(attrs); sys.modules[name] = module
+stub("datasets", Dataset=types.SimpleNamespace(from_dict=lambda columns: columns))
+stub("sentence_transformers", SentenceTransformer=None, SentenceTransformerTrainer=None,
+     SentenceTransformerTrainingArguments=None, losses=None)
+stub("sentence_transformers.evaluation", InformationRetrievalEvaluator=lambda **kw: kw)
+stub("sentence_transformers.training_args", BatchSamplers=None)
+g = runpy.run_path(sys.argv[1] + "/train.py", run_name="probe")
+train, held = g["read_pairs"](g["TRAIN_FILE"]), g["read_pairs"](g["EVAL_FILE"])
+ev = g["retrieval_evaluator"](train, held)
+ev["relevant_docs"] = {q: sorted(d) for q, d in ev["relevant_docs"].items()}
+print(json.dumps({"evaluator": ev, "dataset": g["pairs_dataset"](train)}))
+`;
+    const out = JSON.parse(execFileSync(PYTHON, ['-c', probe, dir], { encoding: 'utf8' })) as {
+      evaluator: {
+        queries: Record<string, string>;
+        corpus: Record<string, string>;
+        relevant_docs: Record<string, string[]>;
+        ndcg_at_k: number[];
+        mrr_at_k: number[];
+        map_at_k: number[];
+      };
+      dataset: Record<string, string[]>;
+    };
+    expect(out.dataset).toEqual({
+      anchor: train.map((p) => p.query),
+      positive: train.map((p) => p.positive),
+      negative_1: train.map((p) => p.negatives[0]),
+    });
+    const task = retrievalTaskFromPairs([...train, ...held], evalQueries);
+    expect(out.evaluator.queries).toEqual(
+      Object.fromEntries(task.queries.map((q) => [q.id, q.text])),
+    );
+    expect(out.evaluator.corpus).toEqual(
+      Object.fromEntries(task.corpus.map((d) => [d.id, d.text])),
+    );
+    expect(out.evaluator.relevant_docs).toEqual(
+      Object.fromEntries([...task.relevant].map(([q, docs]) => [q, [...docs].sort()])),
+    );
+    expect([out.evaluator.ndcg_at_k, out.evaluator.mrr_at_k, out.evaluator.map_at_k]).toEqual([
+      [10],
+      [10],
+      [100],
+    ]);
+  });
+});
