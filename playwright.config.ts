@@ -3,6 +3,7 @@ import { CHROMIUM_ARGS, chromiumPath } from './tests/support/chromium.ts';
 
 // Parallel runs (several developers on one machine) pick their own port.
 const PORT = Number(process.env.ATTUNE_E2E_PORT ?? 4174);
+const OUT_DIR = `dist-e2e/${PORT}`;
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -18,7 +19,8 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: {
-    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    // Each port builds into its own folder, so parallel runs never serve each other's build.
+    command: `npx vite build --outDir ${OUT_DIR} --emptyOutDir && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
     timeout: 240_000,
     reuseExistingServer: false,

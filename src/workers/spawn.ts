@@ -1,7 +1,9 @@
 import { wrap, type Remote } from 'comlink';
 import type { EncoderWorkerApi } from './encoder.worker.ts';
 import type { EnvWorkerApi } from './env.worker.ts';
+import type { EvaluationWorkerApi } from './evaluation.worker.ts';
 import type { ExportWorkerApi } from './export.worker.ts';
+import type { ImportWorkerApi } from './import.worker.ts';
 import type { TrainingWorkerApi } from './training.worker.ts';
 
 /**
@@ -28,3 +30,9 @@ export const spawnTrainingWorker = (): WorkerHandle<TrainingWorkerApi> =>
 
 export const spawnExportWorker = (): WorkerHandle<ExportWorkerApi> =>
   handle(new Worker(new URL('./export.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnEvaluationWorker = (): WorkerHandle<EvaluationWorkerApi> =>
+  handle(new Worker(new URL('./evaluation.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnImportWorker = (): WorkerHandle<ImportWorkerApi> =>
+  handle(new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module' }));

@@ -46,8 +46,9 @@ function checkEntry(file: string, name: string, raw: unknown): HeaderEntry {
 }
 
 function toFloat32(dtype: StoredDtype, bytes: Uint8Array): Float32Array {
-  // Copy first: the data block need not be 4-byte aligned inside the file.
-  const copy = bytes.slice();
+  // Copy first: the data block need not be 4-byte aligned inside the file. (`new Uint8Array(view)`
+  // copies for every view; a Node Buffer's `slice()` would not.)
+  const copy = new Uint8Array(bytes);
   if (dtype === 'F32') return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
   const halves = new Uint16Array(copy.buffer, 0, copy.byteLength / 2);
   const out = new Float32Array(halves.length);

@@ -21,6 +21,7 @@ export function openAttuneDb(name = DB_NAME): Promise<Db> {
         runs.createIndex('datasetId', 'datasetId');
         db.createObjectStore('checkpoints', { keyPath: 'runId' });
         db.createObjectStore('evalSets', { keyPath: 'datasetId' });
+        db.createObjectStore('embeddings', { keyPath: 'key' });
       }
     },
   });

@@ -98,6 +98,21 @@ export interface EvalSetRecord {
   qrels: [string, string][];
 }
 
+/**
+ * Corpus embeddings of one model on one dataset version (`embeddingCacheKey`), so that evaluating
+ * the same model on the same corpus again skips the corpus. `fingerprint` is of the corpus texts
+ * in order: an entry whose corpus changed under the same key is never used.
+ */
+export interface EmbeddingRecord {
+  key: string;
+  fingerprint: string;
+  rows: number;
+  dim: number;
+  /** Row-major [rows, dim]. */
+  data: Float32Array;
+  created: number;
+}
+
 export interface AttuneDb extends DBSchema {
   datasets: { key: string; value: DatasetRecord; indexes: { created: number } };
   datasetChunks: { key: [string, number]; value: DatasetChunk; indexes: { datasetId: string } };
@@ -105,4 +120,5 @@ export interface AttuneDb extends DBSchema {
   runs: { key: string; value: RunRecord; indexes: { created: number; datasetId: string } };
   checkpoints: { key: string; value: CheckpointRecord };
   evalSets: { key: string; value: EvalSetRecord };
+  embeddings: { key: string; value: EmbeddingRecord };
 }

@@ -1,0 +1,177 @@
+/**
+ * What the Evaluate page shows after a run, from one or two `evaluateRetrieval` results on the
+ * same task: each metric's mean with its bootstrap interval (and, with a tuned system, the
+ * interval of the difference and the paired test's p-value), one row per evaluated query with
+ * its first relevant rank, nDCG@10 and top-10 list under each system, and the JSON report the
+ * CLI writes too. Plain data, so it crosses a worker boundary as it is.
+ */
+import {
+  DEFAULT_RESAMPLING,
+  type ConfidenceInterval,
+  type ResamplingOptions,
+} from './bootstrap.ts';
+import { compareSystems, metricIntervals } from './compare.ts';
+import { systemReport, type EvaluationReport } from './report.ts';
+import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
+
+/** How many hits of each query the per-query view lists. */
+export const TOP_LIST_LENGTH = 10;
+
+/** The per-query metric the scatter plot and the "change" column use. */
+export const QUERY_METRIC = 'ndcg@10';
+
+export interface SystemResult {
+  /** How the report names the model: `hub:repo@revision`, `run:<id>@<step>`, …. */
+  name: string;
+  result: RetrievalResult;
+}
+
+export interface MetricRow {
+  key: string;
+  base: ConfidenceInterval;
+  tuned: ConfidenceInterval | null;
+  /** Of tuned − base, from the same resampled queries. */
+  difference: ConfidenceInterval | null;
+  /** Paired randomisation test, two-sided. */
+  pValue: number | null;
+}
+
+export interface Hit {
+  docId: string;
+  score: number;
+  relevant: boolean;
+}
+
+/** One query under one system. */
+export interface QuerySide {
+  /** 1-based, among the hits kept (the deepest metric cut-off); null when none was relevant. */
+  firstRelevantRank: number | null;
+  ndcg10: number;
+  top: Hit[];
+}
+
+export interface QueryRow {
+  id: string;
+  text: string;
+  /** Ids of the query's relevant documents. */
+  relevant: string[];
+  base: QuerySide;
+  tuned: QuerySide | null;
+  /** tuned − base nDCG@10; null without a tuned system. */
+  change: number | null;
+}
+
+export interface EvaluationOutcome {
+  dataset: { name: string; documents: number; queries: number; evaluated: number; dropped: number };
+  systems: { base: string; tuned: string | null };
+  metrics: MetricRow[];
+  queries: QueryRow[];
+  /** Text of every document that a top list shows or a query has as relevant. */
+  documents: Record<string, string>;
+  report: EvaluationReport;
+}
+
+export interface OutcomeInput {
+  task: RetrievalTask;
+  dataset: { name: string; split: string };
+  base: SystemResult;
+  tuned: SystemResult | null;
+  resampling?: ResamplingOptions;
+}
+
+function querySide(
+  result: RetrievalResult,
+  queryId: string,
+  relevant: ReadonlySet<string>,
+): QuerySide {
+  const evaluated = result.perQuery.get(queryId);
+  if (!evaluated) throw new Error(`query "${queryId}" was not evaluated for every system`);
+  return {
+    firstRelevantRank: evaluated.firstRelevantRank,
+    ndcg10: evaluated.values[QUERY_METRIC],
+    top: (result.rankings.get(queryId) ?? []).slice(0, TOP_LIST_LENGTH).map((hit) => ({
+      docId: hit.docId,
+      score: hit.score,
+      relevant: relevant.has(hit.docId),
+    })),
+  };
+}
+
+export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
+  const { task, base, tuned } = input;
+  const resampling = { ...DEFAULT_RESAMPLING, ...input.resampling };
+  const baseIntervals = metricIntervals(base.result, resampling);
+  const comparison = tuned ? compareSystems(base.result, tuned.result, resampling) : null;
+
+  const metrics: MetricRow[] = Object.keys(base.result.metrics).map((key) => ({
+    key,
+    base: baseIntervals[key],
+    tuned: comparison?.[key].tuned ?? null,
+    difference: comparison?.[key].difference ?? null,
+    pValue: comparison?.[key].pValue ?? null,
+  }));
+
+  const corpusText = new Map(task.corpus.map((d) => [d.id, d.text]));
+  const documents: Record<string, string> = {};
+  const note = (docId: string) => {
+    const text = corpusText.get(docId);
+    if (text !== undefined) documents[docId] = text;
+  };
+  const queries: QueryRow[] = task.queries
+    .filter((q) => base.result.perQuery.has(q.id))
+    .map((q) => {
+      const relevant = task.relevant.get(q.id) ?? new Set<string>();
+      const row: QueryRow = {
+        id: q.id,
+        text: q.text,
+        relevant: [...relevant],
+        base: querySide(base.result, q.id, relevant),
+        tuned: tuned ? querySide(tuned.result, q.id, relevant) : null,
+        change: null,
+      };
+      if (row.tuned) row.change = row.tuned.ndcg10 - row.base.ndcg10;
+      for (const id of row.relevant) note(id);
+      for (const hit of [...row.base.top, ...(row.tuned?.top ?? [])]) note(hit.docId);
+      return row;
+    });
+
+  const missingDocIds = [...new Set([...task.relevant.values()].flatMap((ids) => [...ids]))].filter(
+    (id) => !corpusText.has(id),
+  );
+  const report: EvaluationReport = {
+    ...systemReport(base.name, base.result, baseIntervals),
+    dataset: {
+      name: input.dataset.name,
+      split: input.dataset.split,
+      documents: task.corpus.length,
+      queries: task.queries.length,
+      evaluated: base.result.perQuery.size,
+      dropped: base.result.dropped,
+      missingDocIds,
+    },
+    resampling,
+  };
+  if (tuned && comparison) {
+    report.compare = systemReport(
+      tuned.name,
+      tuned.result,
+      metricIntervals(tuned.result, resampling),
+    );
+    report.comparison = comparison;
+  }
+
+  return {
+    dataset: {
+      name: input.dataset.name,
+      documents: task.corpus.length,
+      queries: task.queries.length,
+      evaluated: base.result.perQuery.size,
+      dropped: base.result.dropped.length,
+    },
+    systems: { base: base.name, tuned: tuned?.name ?? null },
+    metrics,
+    queries,
+    documents,
+    report,
+  };
+}

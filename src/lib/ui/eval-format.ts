@@ -1,0 +1,42 @@
+import type { ConfidenceInterval } from '../eval/bootstrap.ts';
+
+const NAMES: Record<string, string> = {
+  ndcg: 'nDCG',
+  mrr: 'MRR',
+  map: 'MAP',
+  recall: 'Recall',
+  precision: 'Precision',
+  accuracy: 'Accuracy',
+};
+
+/** `ndcg@10` → `nDCG@10`, as the literature writes it. */
+export function metricLabel(key: string): string {
+  const [name, k] = key.split('@');
+  return `${NAMES[name] ?? name}@${k}`;
+}
+
+export const fixed4 = (x: number): string => x.toFixed(4);
+
+/** `+0.0123`, `−0.0456`: a difference always carries its sign (a true minus sign). */
+export function signed(x: number): string {
+  const text = Math.abs(x).toFixed(4);
+  if (text === '0.0000') return text;
+  return `${x > 0 ? '+' : '\u2212'}${text}`;
+}
+
+/** `0.5123 [0.4010, 0.6120]`. */
+export function interval(ci: ConfidenceInterval, format: (x: number) => string = fixed4): string {
+  return `${format(ci.mean)} [${format(ci.lower)}, ${format(ci.upper)}]`;
+}
+
+/** A p-value to three decimals; below 0.001 (the floor of 1,000 resamples) as `< 0.001`. */
+export function pValueText(p: number): string {
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/** Whether an interval of a difference lies wholly above (1) or below (−1) zero, else 0. */
+export function direction(ci: ConfidenceInterval): -1 | 0 | 1 {
+  if (ci.lower > 0) return 1;
+  if (ci.upper < 0) return -1;
+  return 0;
+}

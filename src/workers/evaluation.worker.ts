@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs';
+import { expose } from 'comlink';
+import {
+  corpusCachedEmbedder,
+  embeddingCacheKey,
+  modelKey,
+  type ModelIdentity,
+} from '../lib/eval/embedding-cache.ts';
+import {
+  evaluationOutcome,
+  type EvaluationOutcome,
+  type SystemResult,
+} from '../lib/eval/outcome.ts';
+import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
+import {
+  evaluateRetrieval,
+  type RetrievalStage,
+  type RetrievalTask,
+} from '../lib/eval/retrieval.ts';
+import { SentenceEncoder } from '../lib/model/encoder.ts';
+import type { SentenceModel } from '../lib/model/folder.ts';
+import { openAttuneDb, type Db } from '../lib/store/db.ts';
+import { getDataset, readPairs } from '../lib/store/datasets.ts';
+import { idbEmbeddingStore } from '../lib/store/embeddings.ts';
+import { getCheckpoint, getRun } from '../lib/store/runs.ts';
+import type { ModelRef } from '../lib/store/schema.ts';
+import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
+import { resolveModel } from './resolve-model.ts';
+import { useBackend, type BackendName } from './tf-backend.ts';
+
+export type SystemName = 'base' | 'tuned';
+export type EvaluationStage = 'loading' | RetrievalStage | 'statistics';
+
+export type EvaluationEvent =
+  | { type: 'started'; backend: string; documents: number; queries: number }
+  | {
+      type: 'progress';
+      system: SystemName;
+      stage: EvaluationStage;
+      done: number;
+      total: number;
+      /** Texts embedded per second in this stage so far; null outside the embedding stages. */
+      docsPerSecond: number | null;
+    }
+  | { type: 'corpus'; system: SystemName; fromCache: boolean }
+  | { type: 'warning'; message: string };
+
+export interface EvaluationRequest {
+  /** A pairs dataset (its eval split) or an imported BEIR set. */
+  datasetId: string;
+  /** The run whose base model is evaluated, and whose latest checkpoint is the tuned system. */
+  runId: string;
+  /** false: the base model alone. */
+  compareTuned: boolean;
+  backend: BackendName;
+  batchSize: number;
+  resamples: number;
+  seed: number;
+}
+
+/** Thrown out of `evaluate` after `cancel`: the page says so instead of showing an error. */
+export class EvaluationCancelledError extends Error {
+  override name = 'EvaluationCancelledError';
+  constructor() {
+    super('the evaluation was cancelled');
+  }
+}
+
+let cancelled = false;
+let busy = false;
+
+function checkCancelled(): void {
+  if (cancelled) throw new EvaluationCancelledError();
+}
+
+/** The task of a dataset: a pairs dataset's eval split, or a BEIR set's queries and qrels. */
+async function loadTask(
+  db: Db,
+  datasetId: string,
+): Promise<{ name: string; split: string; task: RetrievalTask }> {
+  const dataset = await getDataset(db, datasetId);
+  if (!dataset) throw new Error('the evaluation set was deleted; choose another one');
+  if (dataset.kind === 'beir') {
+    const set = await db.get('evalSets', datasetId);
+    if (!set)
+      throw new Error(`the BEIR set "${dataset.name}" has no stored corpus; import it again`);
+    const relevant = new Map<string, Set<string>>();
+    for (const [queryId, docId] of set.qrels) {
+      const ids = relevant.get(queryId) ?? new Set<string>();
+      relevant.set(queryId, ids.add(docId));
+    }
+    return {
+      name: dataset.name,
+      split: 'test',
+      task: { corpus: set.corpus, queries: set.queries, relevant },
+    };
+  }
+  const evalQueries = new Set(dataset.evalQueries ?? []);
+  if (evalQueries.size === 0) {
+    throw new Error(
+      `"${dataset.name}" holds no queries out for evaluation; split it on the Data page`,
+    );
+  }
+  const task = retrievalTaskFromPairs(await readPairs(db, datasetId), evalQueries);
+  return { name: dataset.name, split: 'eval', task };
+}
+
+function identityOf(ref: ModelRef): ModelIdentity {
+  return ref.kind === 'hub'
+    ? { kind: 'hub', repo: ref.repo, revision: ref.revision }
+    : { kind: 'local', id: ref.id };
+}
+
+/**
+ * Evaluates the base model, then (when asked) the run's fine-tuned model, on one task, and
+ * returns both with bootstrap intervals and paired p-values. Corpus embeddings come from and go
+ * to the IndexedDB cache. Progress goes to `emit`; `cancel` stops it between batches.
+ */
+async function evaluate(
+  request: EvaluationRequest,
+  emit: (e: EvaluationEvent) => void,
+): Promise<EvaluationOutcome> {
+  if (busy) throw new Error('an evaluation is already running in this worker');
+  busy = true;
+  cancelled = false;
+  const db = await openAttuneDb();
+  try {
+    const run = await getRun(db, request.runId);
+    if (!run) throw new Error('the run was deleted; choose another one');
+    const checkpoint = request.compareTuned ? await getCheckpoint(db, run.id) : undefined;
+    if (request.compareTuned && !checkpoint) {
+      throw new Error(`the run "${run.name}" has no checkpoint yet: evaluate its base model alone`);
+    }
+    const backend = await useBackend(request.backend);
+    const { name, split, task } = await loadTask(db, request.datasetId);
+    emit({ type: 'started', backend, documents: task.corpus.length, queries: task.queries.length });
+    const store = idbEmbeddingStore(db);
+    const corpus = task.corpus.map((d) => d.text);
+
+    const evaluateModel = async (
+      system: SystemName,
+      model: SentenceModel,
+      identity: ModelIdentity,
+    ) => {
+      const encoder = new SentenceEncoder(model);
+      const embedder = corpusCachedEmbedder(encoder, {
+        store,
+        key: embeddingCacheKey(identity, request.datasetId),
+        corpus,
+        onCorpus: (fromCache) => emit({ type: 'corpus', system, fromCache }),
+        onWarning: (message) => emit({ type: 'warning', message }),
+      });
+      // Stages follow each other without a gap, so a stage starts when the previous one reported last.
+      let stage: RetrievalStage = 'corpus';
+      let stageStart = performance.now();
+      let lastReport = stageStart;
+      try {
+        return await evaluateRetrieval(embedder, task, {
+          batchSize: request.batchSize,
+          onProgress: (next, done, total) => {
+            checkCancelled();
+            const now = performance.now();
+            if (next !== stage) [stage, stageStart] = [next, lastReport];
+            lastReport = now;
+            const seconds = (now - stageStart) / 1000;
+            const docsPerSecond = next !== 'search' && seconds > 0 ? done / seconds : null;
+            emit({ type: 'progress', system, stage: next, done, total, docsPerSecond });
+          },
+        });
+      } finally {
+        encoder.dispose();
+      }
+    };
+
+    emit({
+      type: 'progress',
+      system: 'base',
+      stage: 'loading',
+      done: 0,
+      total: 1,
+      docsPerSecond: null,
+    });
+    const baseModel = await resolveModel(db, run.model);
+    checkCancelled();
+    const base: SystemResult = {
+      name: modelKey(identityOf(run.model)),
+      result: await evaluateModel('base', baseModel, identityOf(run.model)),
+    };
+    let tuned: SystemResult | null = null;
+    if (checkpoint) {
+      emit({
+        type: 'progress',
+        system: 'tuned',
+        stage: 'loading',
+        done: 0,
+        total: 1,
+        docsPerSecond: null,
+      });
+      const identity: ModelIdentity = { kind: 'run', runId: run.id, step: checkpoint.step };
+      const model = modelAtCheckpoint(baseModel, decodeCheckpoint(checkpoint.bytes));
+      tuned = { name: modelKey(identity), result: await evaluateModel('tuned', model, identity) };
+    }
+    checkCancelled();
+    emit({
+      type: 'progress',
+      system: tuned ? 'tuned' : 'base',
+      stage: 'statistics',
+      done: 0,
+      total: 1,
+      docsPerSecond: null,
+    });
+    return evaluationOutcome({
+      task,
+      dataset: { name, split },
+      base,
+      tuned,
+      resampling: { resamples: request.resamples, seed: request.seed },
+    });
+  } finally {
+    busy = false;
+    db.close();
+  }
+}
+
+const api = {
+  evaluate,
+  cancel: () => void (cancelled = true),
+  memory: () => ({ numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes }),
+};
+
+export type EvaluationWorkerApi = typeof api;
+expose(api);

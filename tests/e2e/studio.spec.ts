@@ -1,0 +1,206 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { runCli } from '../support/cli.ts';
+
+declare const encoder: import('comlink').Remote<
+  import('../../src/workers/encoder.worker.ts').EncoderWorkerApi
+>;
+
+const REPO = 'sentence-transformers-testing/tiny-bert';
+const CSV = 'tests/fixtures/tiny-bert.pairs.csv';
+const STEPS = 20;
+
+/** The step counter "k / n" as numbers. */
+async function stepCounter(page: Page): Promise<number> {
+  const text = (await page.getByTestId('step-counter').textContent()) ?? '';
+  return Number(text.split('/')[0]);
+}
+
+/** The run records as the worker stored them, read straight from IndexedDB. */
+function storedRuns(page: Page) {
+  return page.evaluate(
+    () =>
+      new Promise<{ name: string; status: string; step: number; history: number[][] }[]>(
+        (resolve, reject) => {
+          const open = indexedDB.open('attune');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const request = open.result.transaction('runs').objectStore('runs').getAll();
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          };
+        },
+      ),
+  );
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('drop pairs, pick a model, train with pause and a reload, export a folder the CLI loads', async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  // Data: the fixture CSV dropped on the drop zone, with the detected mapping.
+  await page.goto('/#/data');
+  const dataTransfer = await page.evaluateHandle(
+    ({ text, name }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], name, { type: 'text/csv' }));
+      return transfer;
+    },
+    { text: readFileSync(CSV, 'utf8'), name: 'tiny-bert.pairs.csv' },
+  );
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByText(/24 pairs/).first()).toBeVisible();
+
+  // Model: the tiny BERT from the local Hub mirror.
+  await page.goto('/#/model');
+  const mirror = `${new URL(page.url()).origin}/hub-mirror`;
+  await page.getByText('Settings', { exact: true }).click();
+  await page.getByLabel('Hub address').fill(mirror);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByLabel('Hub model id').fill(REPO);
+  await page.getByRole('button', { name: 'Load from the Hub' }).click();
+  await expect(page.getByRole('heading', { name: `Base model: ${REPO}` })).toBeVisible();
+
+  // Train: 20 steps of batch 8, checkpoints every 4, evaluation every 10.
+  await page
+    .getByRole('navigation', { name: 'Steps' })
+    .getByRole('link', { name: 'Train' })
+    .click();
+  await expect(page.getByTestId('train-base-model')).toHaveText(REPO);
+  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
+  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
+  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('0.001');
+  await page.getByRole('spinbutton', { name: 'Warmup' }).fill('0');
+  await page.getByRole('spinbutton', { name: 'Checkpoint every' }).fill('4');
+  await page.getByRole('spinbutton', { name: 'Evaluate every' }).fill('10');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByText('Backend')).toBeVisible();
+  await expect.poll(() => stepCounter(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+
+  // Pause holds the counter between steps; Resume moves it on.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+  await page.waitForTimeout(2500);
+  const held = await stepCounter(page);
+  await page.waitForTimeout(3000);
+  expect(await stepCounter(page)).toBe(held);
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect.poll(() => stepCounter(page), { timeout: 60_000 }).toBeGreaterThan(held);
+
+  // Reload mid-run, after the checkpoint at step 8: the run is interrupted, then resumed.
+  await expect.poll(() => stepCounter(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(9);
+  await page.reload();
+  const resume = page.getByRole('button', { name: /^Resume / });
+  await expect(resume).toBeVisible();
+  await expect(page.getByRole('cell', { name: /interrupted at step/ })).toBeVisible();
+  await resume.click();
+  await expect(page.getByTestId('step-counter')).toHaveText(`${STEPS} / ${STEPS}`, {
+    timeout: 300_000,
+  });
+  await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
+
+  // One loss point per step, exactly the configured number of steps, and a falling smoothed loss.
+  await expect(page.getByRole('figure', { name: 'Loss' })).toHaveAttribute(
+    'data-points',
+    String(STEPS),
+  );
+  const [run] = await storedRuns(page);
+  expect(run.status).toBe('completed');
+  expect(run.history.map((h) => h[0])).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+  const losses = run.history.map((h) => h[1]);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
+  // The worker released every tensor it made for the run.
+  await expect(page.getByTestId('worker-tensors')).toHaveText(/after the run: 0$/);
+
+  // Export: the zip holds the sentence-transformers folder.
+  await page
+    .getByRole('navigation', { name: 'Steps' })
+    .getByRole('link', { name: 'Export' })
+    .click();
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download .zip' }).click();
+  const download = await downloading;
+  const dir = mkdtempSync(join(tmpdir(), 'attune-export-'));
+  const zipPath = join(dir, download.suggestedFilename());
+  await download.saveAs(zipPath);
+  const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
+  const root = `tiny-bert-attune-step${STEPS}/`;
+  expect(Object.keys(entries).sort()).toEqual(
+    [
+      '1_Pooling/config.json',
+      'README.md',
+      'config.json',
+      'config_sentence_transformers.json',
+      'model.safetensors',
+      'modules.json',
+      'sentence_bert_config.json',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.txt',
+    ].map((f) => root + f),
+  );
+  const json = (f: string) => JSON.parse(new TextDecoder().decode(entries[root + f]));
+  expect(json('modules.json').map((m: { type: string }) => m.type)).toEqual([
+    'sentence_transformers.models.Transformer',
+    'sentence_transformers.models.Pooling',
+  ]);
+  expect(json('sentence_bert_config.json')).toEqual({ max_seq_length: 24, do_lower_case: false });
+  expect(json('1_Pooling/config.json').pooling_mode_mean_tokens).toBe(true);
+  expect(json('config.json')).toMatchObject({
+    model_type: 'bert',
+    hidden_size: 32,
+    num_hidden_layers: 2,
+  });
+  const card = new TextDecoder().decode(entries[root + 'README.md']);
+  expect(card).toContain(`fine-tuned from **${REPO} (revision main)**`);
+  expect(card).toContain(`| steps | ${STEPS} |`);
+
+  // The CLI (Node, cpu) and the browser (WebGPU worker) embed the exported folder alike.
+  const folder = join(dir, 'folder');
+  for (const [path, bytes] of Object.entries(entries)) {
+    const target = join(folder, path.slice(root.length));
+    (await import('node:fs')).mkdirSync(join(target, '..'), { recursive: true });
+    writeFileSync(target, bytes);
+  }
+  const texts = ['How do I reset my password?', 'database query is slow', 'refund to my card'];
+  writeFileSync(join(dir, 'texts.txt'), texts.join('\n'));
+  const cli = runCli(
+    'embed',
+    '--model',
+    folder,
+    '--texts',
+    join(dir, 'texts.txt'),
+    '--out',
+    join(dir, 'e.json'),
+  );
+  expect(cli.status).toBe(0);
+  const fromCli: number[][] = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')).embeddings;
+
+  await page.goto('/tests/e2e/harness/index.html');
+  await page.waitForFunction(() => 'encoder' in globalThis);
+  const files = Object.fromEntries(
+    Object.entries(entries).map(([p, b]) => [p.slice(root.length), Array.from(b)]),
+  );
+  const fromBrowser = await page.evaluate(
+    async ({ files, texts }) => {
+      await encoder.useBackend('webgpu');
+      const map = new Map(Object.entries(files).map(([p, b]) => [p, new Uint8Array(b)]));
+      await encoder.loadFromFiles('export', map);
+      return (await encoder.embed(texts)).map((e) => Array.from(e));
+    },
+    { files, texts },
+  );
+  let diff = 0;
+  fromBrowser.forEach((row, i) =>
+    row.forEach((v, d) => (diff = Math.max(diff, Math.abs(v - fromCli[i][d])))),
+  );
+  expect(diff).toBeLessThan(1e-4);
+});
