@@ -119,6 +119,26 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   // The worker released every tensor it made for the run.
   await expect(page.getByTestId('worker-tensors')).toHaveText(/after the run: 0$/);
 
+  // Evaluate: base vs tuned on the eval split, with intervals, p-values and the per-query list.
+  await page
+    .getByRole('navigation', { name: 'Steps' })
+    .getByRole('link', { name: 'Evaluate' })
+    .click();
+  await expect(page.getByRole('radio', { name: 'Base vs fine-tuned' })).toBeChecked();
+  await page.getByRole('button', { name: 'Run evaluation' }).click();
+  const metrics = page.getByRole('table', { name: 'Retrieval metrics' });
+  await expect(metrics).toBeVisible({ timeout: 120_000 });
+  const ndcg = metrics
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: 'nDCG@10', exact: true }) });
+  // base [lo, hi] · tuned [lo, hi] · Δ [lo, hi] · p
+  await expect(ndcg.getByRole('cell').nth(0)).toHaveText(/^\d\.\d+ \[\d\.\d+, \d\.\d+\]$/);
+  await expect(ndcg.getByRole('cell').nth(1)).toHaveText(/^\d\.\d+ \[\d\.\d+, \d\.\d+\]$/);
+  await expect(ndcg.getByRole('cell').last()).toHaveText(/^(< 0\.001|[01]\.\d{3})$/);
+  await expect(page.getByRole('table', { name: 'Per-query results' }).getByRole('row')).toHaveCount(
+    3,
+  );
+
   // Export: the zip holds the sentence-transformers folder.
   await page
     .getByRole('navigation', { name: 'Steps' })
@@ -162,6 +182,7 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   const card = new TextDecoder().decode(entries[root + 'README.md']);
   expect(card).toContain(`fine-tuned from **${REPO} (revision main)**`);
   expect(card).toContain(`| steps | ${STEPS} |`);
+  expect(card).toMatch(/\| ndcg@10 \| \d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\] \| \d\.\d{4} \[/);
 
   // The CLI (Node, cpu) and the browser (WebGPU worker) embed the exported folder alike.
   const folder = join(dir, 'folder');

@@ -63,6 +63,8 @@ class EvaluationState {
   corpus = $state.raw<Partial<Record<SystemName, CorpusSource>>>({});
   backend = $state<string>('');
   outcome = $state.raw<EvaluationOutcome | null>(null);
+  /** The run whose base and fine-tuned models `outcome` compares (null for a base-only outcome). */
+  comparedRunId = $state<string | null>(null);
   error = $state<string | null>(null);
   warnings = $state.raw<string[]>([]);
   /** Tensors alive in the worker after its last evaluation (0 when everything was released). */
@@ -101,6 +103,7 @@ class EvaluationState {
     this.corpus = {};
     this.corpusRate = {};
     this.outcome = null;
+    this.comparedRunId = null;
     this.error = null;
     this.warnings = [];
     this.workerTensors = null;
@@ -111,6 +114,7 @@ class EvaluationState {
         { ...settings, backend },
         proxy((e: EvaluationEvent) => this.receive(e)),
       );
+      this.comparedRunId = settings.compareTuned ? settings.runId : null;
       this.phase = 'done';
     } catch (e) {
       // The worker's cancellation error arrives as a plain Error; this side knows it asked for it.

@@ -1,3 +1,4 @@
+import type { EvaluationOutcome } from '../eval/outcome.ts';
 import type { ExportOptions } from '../../workers/export.worker.ts';
 import { spawnExportWorker } from '../../workers/spawn.ts';
 
@@ -65,3 +66,18 @@ class ExportState {
 }
 
 export const exporter = new ExportState();
+
+/** The model card's evaluation table for `runId`, when the Evaluate page compared that run's models. */
+export function cardEvaluation(
+  outcome: EvaluationOutcome | null,
+  comparedRunId: string | null,
+  runId: string,
+): ExportOptions['evaluation'] {
+  if (!outcome || comparedRunId !== runId) return undefined;
+  const metrics = outcome.metrics.flatMap((m) =>
+    m.tuned && m.pValue !== null
+      ? [{ name: m.key, base: m.base, tuned: m.tuned, pValue: m.pValue }]
+      : [],
+  );
+  return { corpusSize: outcome.dataset.documents, queries: outcome.dataset.evaluated, metrics };
+}
