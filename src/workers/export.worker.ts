@@ -1,7 +1,14 @@
 import { expose } from 'comlink';
 import { sentenceTransformersFolder, type FolderFiles } from '../lib/export/folder.ts';
 import { modelCard, type CardMetric } from '../lib/export/model-card.ts';
+import {
+  LOCAL_BASE_FOLDER,
+  pairsJsonl,
+  TRAIN_SCRIPT_FILE,
+  trainScript,
+} from '../lib/export/train-script.ts';
 import { zipBlob } from '../lib/export/zip.ts';
+import { readPairs } from '../lib/store/datasets.ts';
 import { openAttuneDb } from '../lib/store/db.ts';
 import { getDataset } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun } from '../lib/store/runs.ts';
@@ -63,7 +70,58 @@ async function runFolder(
   }
 }
 
+/**
+ * "Take it further": the run's data splits as JSONL and a train.py that reruns the same fine-tuning
+ * with sentence-transformers, for a GPU server or a cluster (a local base model rides along).
+ */
+async function takeItFurther(runId: string): Promise<{ files: FolderFiles; name: string }> {
+  const db = await openAttuneDb();
+  try {
+    const run = await getRun(db, runId);
+    if (!run) throw new Error('this run no longer exists');
+    const dataset = await getDataset(db, run.datasetId);
+    if (!dataset) throw new Error('the run’s dataset was deleted, so its splits cannot be written');
+    const pairs = await readPairs(db, dataset.id);
+    const held = new Set(dataset.evalQueries ?? []);
+    const { name, revision } = modelName(run.model);
+    const files: FolderFiles = new Map();
+    files.set(
+      'train.jsonl',
+      new TextEncoder().encode(pairsJsonl(pairs.filter((p) => !held.has(p.query)))),
+    );
+    files.set(
+      'eval.jsonl',
+      new TextEncoder().encode(pairsJsonl(pairs.filter((p) => held.has(p.query)))),
+    );
+    const local = run.model.kind === 'local';
+    files.set(
+      TRAIN_SCRIPT_FILE,
+      new TextEncoder().encode(
+        trainScript({
+          config: resolveTrainConfig(run.config as Partial<TrainConfig>),
+          baseModel: name,
+          baseRevision: revision,
+          baseIsLocal: local,
+        }),
+      ),
+    );
+    if (local) {
+      const base = await resolveModel(db, run.model);
+      for (const [path, bytes] of sentenceTransformersFolder(base, base.weights))
+        files.set(`${LOCAL_BASE_FOLDER}/${path}`, bytes);
+    }
+    return { files, name: `${dataset.name}-train-script`.replace(/[^\w.-]+/g, '-') };
+  } finally {
+    db.close();
+  }
+}
+
 const api = {
+  async zipTakeItFurther(runId: string): Promise<{ blob: Blob; fileName: string }> {
+    const { files, name } = await takeItFurther(runId);
+    return { blob: await zipBlob(files, { root: name }), fileName: `${name}.zip` };
+  },
+
   /** The folder as a zip, streamed into a Blob; the folder sits inside it under the model's name. */
   async zipRun(runId: string, options: ExportOptions): Promise<{ blob: Blob; fileName: string }> {
     const { files, name } = await runFolder(runId, options);

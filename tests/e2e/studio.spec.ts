@@ -85,9 +85,11 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
 
   // Pause holds the counter between steps; Resume moves it on.
   await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
-  await page.waitForTimeout(2500);
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible({ timeout: 60_000 });
   const held = await stepCounter(page);
+  await expect(
+    page.getByRole('status').filter({ hasText: `Paused after step ${held}.` }),
+  ).toBeVisible();
   await page.waitForTimeout(3000);
   expect(await stepCounter(page)).toBe(held);
   await page.getByRole('button', { name: 'Resume' }).click();
@@ -183,6 +185,27 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   expect(card).toContain(`fine-tuned from **${REPO} (revision main)**`);
   expect(card).toContain(`| steps | ${STEPS} |`);
   expect(card).toMatch(/\| ndcg@10 \| \d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\] \| \d\.\d{4} \[/);
+
+  // Take it further: the splits and a train.py for sentence-transformers.
+  const scriptDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download data + train.py' }).click();
+  const scriptZip = join(dir, 'script.zip');
+  await (await scriptDownload).saveAs(scriptZip);
+  const script = unzipSync(new Uint8Array(readFileSync(scriptZip)));
+  const scriptRoot = 'tiny-bert.pairs-train-script/';
+  expect(Object.keys(script).sort()).toEqual(
+    ['eval.jsonl', 'train.jsonl', 'train.py'].map((f) => scriptRoot + f),
+  );
+  const lines = (f: string) =>
+    new TextDecoder()
+      .decode(script[scriptRoot + f])
+      .trim()
+      .split('\n');
+  expect(lines('eval.jsonl')).toHaveLength(2);
+  expect(lines('train.jsonl')).toHaveLength(22);
+  const trainPy = new TextDecoder().decode(script[scriptRoot + 'train.py']);
+  expect(trainPy).toContain('MultipleNegativesRankingLoss');
+  expect(trainPy).toContain(REPO);
 
   // The CLI (Node, cpu) and the browser (WebGPU worker) embed the exported folder alike.
   const folder = join(dir, 'folder');

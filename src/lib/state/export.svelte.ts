@@ -37,7 +37,15 @@ class ExportState {
   }
 
   async downloadZip(runId: string, options: ExportOptions): Promise<void> {
-    const result = await this.withWorker((w) => w.api.zipRun(runId, options));
+    this.save(await this.withWorker((w) => w.api.zipRun(runId, options)));
+  }
+
+  /** The data splits and a sentence-transformers train.py for the same run, as a zip. */
+  async downloadTrainScript(runId: string): Promise<void> {
+    this.save(await this.withWorker((w) => w.api.zipTakeItFurther(runId)));
+  }
+
+  private save(result: { blob: Blob; fileName: string } | null): void {
     if (!result) return;
     const url = URL.createObjectURL(result.blob);
     const link = Object.assign(document.createElement('a'), {

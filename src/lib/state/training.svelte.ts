@@ -73,7 +73,13 @@ class TrainingState {
 
   get busy(): boolean {
     const phase = this.live?.phase;
-    return phase === 'loading' || phase === 'running' || phase === 'paused' || phase === 'stopping';
+    return (
+      phase === 'loading' ||
+      phase === 'running' ||
+      phase === 'pausing' ||
+      phase === 'paused' ||
+      phase === 'stopping'
+    );
   }
 
   async start(request: StartRequest): Promise<void> {
@@ -149,9 +155,14 @@ class TrainingState {
     await this.refresh();
   }
 
-  pause(): void {
-    void this.worker?.api.pause();
-    this.patchLive({ phase: 'paused', message: 'Paused between steps.' });
+  /** Pauses after the step in flight; the counter shows the step the run holds at. */
+  async pause(): Promise<void> {
+    if (!this.worker || this.live?.phase !== 'running') return;
+    this.patchLive({ phase: 'pausing', message: 'Pausing after this step…' });
+    const step = await this.worker.api.pause();
+    this.flush();
+    if (this.live?.phase === 'pausing')
+      this.patchLive({ phase: 'paused', step, message: `Paused after step ${step}.` });
   }
 
   proceed(): void {

@@ -35,6 +35,7 @@ export class TrainingSession {
   private paused = false;
   private stopRequested = false;
   private wake: (() => void) | null = null;
+  private parkedListeners: ((step: number) => void)[] = [];
 
   constructor(
     private readonly trainer: Trainer,
@@ -46,8 +47,10 @@ export class TrainingSession {
     return this.paused;
   }
 
-  pause(): void {
+  /** Holds the run between steps; resolves with the step it holds at once the step in flight is done. */
+  pause(): Promise<number> {
     this.paused = true;
+    return new Promise((resolve) => this.parkedListeners.push(resolve));
   }
 
   resume(): void {
@@ -62,7 +65,10 @@ export class TrainingSession {
   }
 
   private async waitWhilePaused(): Promise<void> {
-    while (this.paused && !this.stopRequested) await new Promise<void>((r) => (this.wake = r));
+    while (this.paused && !this.stopRequested) {
+      for (const parked of this.parkedListeners.splice(0)) parked(this.trainer.step);
+      await new Promise<void>((r) => (this.wake = r));
+    }
     this.wake = null;
   }
 
@@ -102,6 +108,7 @@ export class TrainingSession {
       if (evalEvery > 0 && step % evalEvery === 0) await this.evaluate();
     }
     await this.checkpoint();
+    for (const parked of this.parkedListeners.splice(0)) parked(this.trainer.step);
     if (this.trainer.done) {
       await this.evaluate();
       return 'completed';

@@ -45,18 +45,20 @@ describe('TrainingSession', () => {
   it('pauses between steps, resumes, and stops with a final checkpoint', async () => {
     const { encoder, trainer, checkpoints } = setup({ steps: 50 });
     const steps: number[] = [];
+    let paused: Promise<number> | null = null;
     const session: TrainingSession = new TrainingSession(
       trainer,
       { checkpoints, checkpointEvery: 0, evalEvery: 0 },
       {
         onStep: (m) => {
           steps.push(m.step);
-          if (m.step === 2) session.pause();
+          if (m.step === 2) paused = session.pause();
         },
       },
     );
     const outcome = session.run();
-    while (steps.length < 2) await new Promise((r) => setTimeout(r, 10));
+    while (!paused) await new Promise((r) => setTimeout(r, 10));
+    expect(await paused).toBe(2);
     // Paused after step 2: a step takes well under a second here, so 1.5 s without one means held.
     await new Promise((r) => setTimeout(r, 1500));
     expect(steps).toEqual([1, 2]);
