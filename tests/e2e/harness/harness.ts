@@ -1,4 +1,6 @@
 import { spawnEncoderWorker } from '../../../src/workers/spawn.ts';
+import './imports.ts';
+import './store.ts';
 
 /** The real encoder worker, reachable from `page.evaluate` (built only for the end-to-end tests). */
 const encoder = spawnEncoderWorker();
