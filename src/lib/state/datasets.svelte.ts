@@ -2,6 +2,7 @@ import { proxy, type Remote } from 'comlink';
 import type { ColumnMapping } from '../data/columns.ts';
 import type { DatasetPreview } from '../data/sniff.ts';
 import { openAttuneDb, type Db } from '../store/db.ts';
+import { environment } from './environment.svelte.ts';
 import {
   deleteDataset,
   listDatasets,
@@ -190,6 +191,8 @@ class DatasetsState {
       outcome = { ok: false, refusal: { code: 'failed', message }, report: null };
     }
     await this.refresh();
+    // The header's storage figure follows what the import used.
+    void environment.refreshStorage();
     this.finish(outcome);
   }
 
