@@ -120,6 +120,12 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
   // The worker released every tensor it made for the run.
   await expect(page.getByTestId('worker-tensors')).toHaveText(/after the run: 0$/);
+  // The runs history opens the run's stored curves.
+  await page.getByRole('button', { name: `Open ${run.name}` }).click();
+  await expect(page.getByRole('figure', { name: `Loss of ${run.name}` })).toHaveAttribute(
+    'data-points',
+    String(STEPS),
+  );
 
   // Evaluate: base vs tuned on the eval split, with intervals, p-values and the per-query list.
   await page
