@@ -9,7 +9,7 @@ import type { TrainingEvent, TrainingWorkerApi } from '../../workers/training.wo
 import { environment } from './environment.svelte.ts';
 
 export type LivePhase =
-  'loading' | 'running' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'failed';
+  'loading' | 'running' | 'pausing' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'failed';
 
 /** The run the worker is training now, as the charts and counters show it. */
 export interface LiveRun {
