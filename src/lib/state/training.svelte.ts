@@ -161,7 +161,9 @@ class TrainingState {
     this.patchLive({ phase: 'pausing', message: 'Pausing after this step…' });
     const step = await this.worker.api.pause();
     this.flush();
-    if (this.live?.phase === 'pausing')
+    // Re-read: a Stop may have come in while the step finished.
+    const live: LiveRun | null = this.live;
+    if (live?.phase === 'pausing')
       this.patchLive({ phase: 'paused', step, message: `Paused after step ${step}.` });
   }
 
