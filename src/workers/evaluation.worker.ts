@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
 import {
+  missingDocIds,
+  runBakeoff,
+  type BakeoffEvent,
+  type BakeoffOutcome,
+} from '../lib/eval/bakeoff.ts';
+import {
   corpusCachedEmbedder,
   embeddingCacheKey,
   modelKey,
@@ -17,6 +23,7 @@ import {
   type RetrievalStage,
   type RetrievalTask,
 } from '../lib/eval/retrieval.ts';
+import { memoryPartialStore } from '../lib/hub/partial.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import type { SentenceModel } from '../lib/model/folder.ts';
 import { openAttuneDb, type Db } from '../lib/store/db.ts';
@@ -68,6 +75,10 @@ export class EvaluationCancelledError extends Error {
 
 let cancelled = false;
 let busy = false;
+/** The bake-off's Hub download in progress, which `cancel` stops. */
+let download: AbortController | null = null;
+/** Interrupted downloads, kept for the worker's life: cancel, then run again, and they resume. */
+const partials = memoryPartialStore();
 
 function checkCancelled(): void {
   if (cancelled) throw new EvaluationCancelledError();
@@ -222,9 +233,79 @@ async function evaluate(
   }
 }
 
+export type BakeoffWorkerEvent =
+  | { type: 'started'; backend: string; documents: number; queries: number }
+  | { type: 'download'; candidate: number; received: number; total: number | null }
+  | BakeoffEvent;
+
+export interface BakeoffRequest {
+  /** A pairs dataset (its eval split) or an imported BEIR set. */
+  datasetId: string;
+  /** 2–5 models; `name` labels each in the table and must be unique. */
+  candidates: { name: string; ref: ModelRef }[];
+  backend: BackendName;
+  batchSize: number;
+  resamples: number;
+  seed: number;
+}
+
+/**
+ * Downloads (Hub, with progress and the cache) or reads (local) each candidate in turn and
+ * evaluates it zero-shot on one task; `runBakeoff` ranks them. Corpus embeddings are not taken
+ * from the cache: embedding the corpus is how each model's speed is measured.
+ */
+async function bakeoff(
+  request: BakeoffRequest,
+  emit: (e: BakeoffWorkerEvent) => void,
+): Promise<BakeoffOutcome> {
+  if (busy) throw new Error('an evaluation is already running in this worker');
+  busy = true;
+  cancelled = false;
+  const db = await openAttuneDb();
+  try {
+    const backend = await useBackend(request.backend);
+    const { name, split, task } = await loadTask(db, request.datasetId);
+    emit({ type: 'started', backend, documents: task.corpus.length, queries: task.queries.length });
+    const load = async (ref: ModelRef, candidate: number) => {
+      download = new AbortController();
+      try {
+        return await resolveModel(db, ref, {
+          partials,
+          signal: download.signal,
+          onProgress: (p) =>
+            emit({ type: 'download', candidate, received: p.received, total: p.total }),
+        });
+      } finally {
+        download = null;
+      }
+    };
+    return await runBakeoff(
+      request.candidates.map((c, i) => ({ name: c.name, load: () => load(c.ref, i) })),
+      {
+        task,
+        dataset: { name, split, missingDocIds: missingDocIds(task) },
+        batchSize: request.batchSize,
+        resampling: { resamples: request.resamples, seed: request.seed },
+        onEvent: (e) => {
+          checkCancelled();
+          emit(e);
+        },
+        isCancelled: () => cancelled,
+      },
+    );
+  } finally {
+    busy = false;
+    db.close();
+  }
+}
+
 const api = {
   evaluate,
-  cancel: () => void (cancelled = true),
+  bakeoff,
+  cancel: () => {
+    cancelled = true;
+    download?.abort();
+  },
   memory: () => ({ numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes }),
 };
 

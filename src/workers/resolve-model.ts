@@ -1,14 +1,21 @@
 import { cacheStorageModelCache } from '../lib/hub/cache.ts';
-import { loadHubModel } from '../lib/hub/load.ts';
+import { loadHubModel, type LoadHubModelOptions } from '../lib/hub/load.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
 import { memorySource } from '../lib/model/source.ts';
 import type { Db } from '../lib/store/db.ts';
 import type { ModelRef } from '../lib/store/schema.ts';
 
-/** A run's base model: a Hub model (from Cache Storage when the Model page fetched it) or a stored local one. */
-export async function resolveModel(db: Db, ref: ModelRef): Promise<SentenceModel> {
+/**
+ * A run's base model: a Hub model (from Cache Storage when the Model page fetched it, else
+ * downloaded, reporting to `hub.onProgress` and stopped by `hub.signal`) or a stored local one.
+ */
+export async function resolveModel(
+  db: Db,
+  ref: ModelRef,
+  hub: Pick<LoadHubModelOptions, 'onProgress' | 'signal' | 'partials'> = {},
+): Promise<SentenceModel> {
   if (ref.kind === 'hub') {
-    const source = await loadHubModel({ ...ref, cache: cacheStorageModelCache(caches) });
+    const source = await loadHubModel({ ...ref, ...hub, cache: cacheStorageModelCache(caches) });
     return loadSentenceModel(source);
   }
   const record = await db.get('models', ref.id);

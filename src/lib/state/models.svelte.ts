@@ -236,6 +236,11 @@ export class ModelsState {
     await this.refreshLocal();
   }
 
+  /** Makes a model another page has loaded and summarised (the bake-off's winner) the base model. */
+  choose(model: SelectedModel): void {
+    this.select(model);
+  }
+
   private select(model: SelectedModel | null): void {
     this.selected = model;
     if (model) localStorage.setItem(SELECTED_KEY, JSON.stringify(model));

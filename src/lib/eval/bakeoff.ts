@@ -1,0 +1,315 @@
+/**
+ * Model bake-off: 2–5 candidate base models evaluated zero-shot on one task, each exactly as a
+ * single evaluation would (`evaluateModel`: same metrics, same bootstrap intervals), ranked by
+ * nDCG@10. No model wins on every domain (BEIR, Thakur et al. 2021), so the ranking that decides
+ * is the one built from the domain's own queries. The top two get the paired randomisation test:
+ * the first is called better only when p < 0.05. Beside the metrics, what decides whether a
+ * model is practical here: its size, embedding width, token limit, how fast this machine embeds
+ * with it, and the memory a training step on it would need.
+ */
+import {
+  DEFAULT_RESAMPLING,
+  type ConfidenceInterval,
+  type ResamplingOptions,
+} from './bootstrap.ts';
+import { compareSystems, metricIntervals } from './compare.ts';
+import { systemReport, type EvaluationReport, type SystemReport } from './report.ts';
+import type { RetrievalMetrics } from './metrics.ts';
+import {
+  evaluateRetrieval,
+  type RetrievalResult,
+  type RetrievalStage,
+  type RetrievalTask,
+} from './retrieval.ts';
+import { SentenceEncoder } from '../model/encoder.ts';
+import type { SentenceModel } from '../model/folder.ts';
+import { estimateTrainingMemory } from '../model/memory-estimate.ts';
+import { summarizeModel, type ModelSummary } from '../model/summary.ts';
+
+/** The metric the ranking and the significance test use. */
+export const RANKING_METRIC = 'ndcg@10';
+/** "A is better" is said only below this p-value. */
+export const SIGNIFICANCE_LEVEL = 0.05;
+export const MIN_CANDIDATES = 2;
+export const MAX_CANDIDATES = 5;
+/**
+ * The memory column's training step: TrainConfig's default batch of 32 pairs, each text 128
+ * tokens long (the Model page's default) or the model's limit when that is lower.
+ */
+export const MEMORY_STEP = Object.freeze({ batchSize: 32, tokens: 128 });
+
+/** What the table shows about a model beside its metrics. */
+export interface CandidateStats {
+  parameters: number;
+  /** Width of the sentence embedding (the pooled hidden size). */
+  dimension: number;
+  /** Tokens per text after truncation (`max_seq_length`). */
+  maxTokens: number;
+  /** Corpus texts embedded per second on this machine, over the whole corpus; null if unmeasured. */
+  docsPerSecond: number | null;
+  /** Bytes of one float32 training step at `MEMORY_STEP` (`estimateTrainingMemory`'s total). */
+  trainingMemory: number;
+}
+
+/** The Model page's summary of a model plus what a memory estimate needs. */
+export type CandidateSummary = ModelSummary & { intermediateSize: number };
+
+export interface ModelEvaluation {
+  result: RetrievalResult;
+  stats: CandidateStats;
+  summary: CandidateSummary;
+}
+
+export interface EvaluateModelOptions {
+  batchSize?: number;
+  onProgress?: (stage: RetrievalStage, done: number, total: number) => void;
+  /** Milliseconds since some origin; `performance.now` unless a test stands in. */
+  now?: () => number;
+}
+
+export class BakeoffError extends Error {
+  override name = 'BakeoffError';
+}
+
+function candidateStats(summary: CandidateSummary, docsPerSecond: number | null): CandidateStats {
+  const seqLength = Math.min(MEMORY_STEP.tokens, summary.maxSeqLength);
+  const memory = estimateTrainingMemory(summary, { batchSize: MEMORY_STEP.batchSize, seqLength });
+  return {
+    parameters: summary.parameters,
+    // Every pooling mode (mean, CLS, max) keeps the hidden size.
+    dimension: summary.hiddenSize,
+    maxTokens: summary.maxSeqLength,
+    docsPerSecond,
+    trainingMemory: memory.total,
+  };
+}
+
+/**
+ * One model on one task: `evaluateRetrieval` with the model's encoder, timing the corpus as it
+ * is embedded. One batch of the corpus is embedded first and thrown away, so that the time is
+ * the model's and not the backend's first-use cost (kernel compilation, buffer pools), which
+ * would otherwise fall on whichever model runs first. The corpus is the first thing
+ * `evaluateRetrieval` embeds, so the clock starts with the call and stops at the corpus's last
+ * batch. The single-model evaluation (`eval`) and the bake-off both run this.
+ */
+export async function evaluateModel(
+  model: SentenceModel,
+  task: RetrievalTask,
+  options: EvaluateModelOptions = {},
+): Promise<ModelEvaluation> {
+  const { batchSize = 32, onProgress, now = () => performance.now() } = options;
+  const encoder = new SentenceEncoder(model);
+  try {
+    await encoder.embed(
+      task.corpus.slice(0, batchSize).map((d) => d.text),
+      { batchSize },
+    );
+    const start = now();
+    let corpusMs = 0;
+    const result = await evaluateRetrieval(encoder, task, {
+      batchSize,
+      onProgress: (stage, done, total) => {
+        if (stage === 'corpus' && done === total) corpusMs = now() - start;
+        onProgress?.(stage, done, total);
+      },
+    });
+    const summary = { ...summarizeModel(model), intermediateSize: model.config.intermediate_size };
+    const docsPerSecond = corpusMs > 0 ? task.corpus.length / (corpusMs / 1000) : null;
+    return { result, stats: candidateStats(summary, docsPerSecond), summary };
+  } finally {
+    encoder.dispose();
+  }
+}
+
+/** The top two on the ranking metric: the first's lead, and whether it is more than chance. */
+export interface BakeoffVerdict {
+  metric: string;
+  first: string;
+  second: string;
+  /** Of first − second, from paired resamples of the queries. */
+  difference: ConfidenceInterval;
+  /** Paired randomisation test, two-sided. */
+  pValue: number;
+  /** p < SIGNIFICANCE_LEVEL: only then is the first called better. */
+  significant: boolean;
+}
+
+/** One model of the report: what `eval --report` writes for it alone, plus its rank and stats. */
+export interface BakeoffModelReport extends SystemReport {
+  rank: number;
+  stats: CandidateStats;
+}
+
+export interface BakeoffReport {
+  dataset: EvaluationReport['dataset'];
+  resampling: EvaluationReport['resampling'];
+  rankedBy: string;
+  /** Best first. */
+  models: BakeoffModelReport[];
+  /** Null when fewer than two models were evaluated. */
+  verdict: BakeoffVerdict | null;
+  /** Candidates that could not be loaded or evaluated, and why. */
+  failed: { model: string; error: string }[];
+}
+
+export interface EvaluatedCandidate {
+  name: string;
+  result: RetrievalMetrics;
+  stats: CandidateStats;
+}
+
+export interface BakeoffReportInput {
+  /** Every candidate evaluated, in the order they were given (ties on the metric keep it). */
+  evaluated: readonly EvaluatedCandidate[];
+  failed?: readonly { model: string; error: string }[];
+  task: RetrievalTask;
+  dataset: { name: string; split: string; missingDocIds: string[] };
+  resampling?: ResamplingOptions;
+}
+
+/** Relevant ids the corpus lacks (they count as never retrieved). */
+export function missingDocIds(task: RetrievalTask): string[] {
+  const corpus = new Set(task.corpus.map((d) => d.id));
+  const relevant = new Set([...task.relevant.values()].flatMap((ids) => [...ids]));
+  return [...relevant].filter((id) => !corpus.has(id));
+}
+
+/** Ranks evaluated models by nDCG@10 with their intervals and tests the top two. */
+export function bakeoffReport(input: BakeoffReportInput): BakeoffReport {
+  const resampling = { ...DEFAULT_RESAMPLING, ...input.resampling };
+  // Array.prototype.sort is stable: models with equal scores keep the order they were given in.
+  const ranked = [...input.evaluated].sort(
+    (a, b) => b.result.metrics[RANKING_METRIC] - a.result.metrics[RANKING_METRIC],
+  );
+  const models = ranked.map(({ name, result, stats }, i) => ({
+    rank: i + 1,
+    ...systemReport(name, result, metricIntervals(result, resampling)),
+    stats,
+  }));
+  let verdict: BakeoffVerdict | null = null;
+  if (ranked.length >= 2) {
+    const [first, second] = ranked;
+    const c = compareSystems(second.result, first.result, resampling)[RANKING_METRIC];
+    verdict = {
+      metric: RANKING_METRIC,
+      first: first.name,
+      second: second.name,
+      difference: c.difference,
+      pValue: c.pValue,
+      significant: c.pValue < SIGNIFICANCE_LEVEL,
+    };
+  }
+  const reference = ranked[0]?.result;
+  return {
+    dataset: {
+      name: input.dataset.name,
+      split: input.dataset.split,
+      documents: input.task.corpus.length,
+      queries: input.task.queries.length,
+      evaluated: reference?.perQuery.size ?? 0,
+      dropped: reference?.dropped ?? [],
+      missingDocIds: input.dataset.missingDocIds,
+    },
+    resampling,
+    rankedBy: RANKING_METRIC,
+    models,
+    verdict,
+    failed: [...(input.failed ?? [])],
+  };
+}
+
+const pText = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+
+/** The verdict in words, as the CLI prints it and the Evaluate page shows it. */
+export function verdictText(v: BakeoffVerdict): string {
+  const lead = `${v.difference.mean >= 0 ? '+' : '−'}${Math.abs(v.difference.mean).toFixed(4)}`;
+  const ci = `[${v.difference.lower.toFixed(4)}, ${v.difference.upper.toFixed(4)}]`;
+  const numbers = `${v.metric} ${lead} ${ci}, ${pText(v.pValue)}, paired randomisation test`;
+  return v.significant
+    ? `${v.first} is better than ${v.second} (${numbers}).`
+    : `The difference between ${v.first} and ${v.second} is not significant (${numbers}): ` +
+        'on these queries either is a reasonable base.';
+}
+
+/** A candidate to load when its turn comes, so only one model's weights are held at a time. */
+export interface BakeoffCandidate {
+  name: string;
+  load: () => Promise<SentenceModel>;
+}
+
+export type BakeoffEvent =
+  | { type: 'loading'; candidate: number }
+  | { type: 'progress'; candidate: number; stage: RetrievalStage; done: number; total: number }
+  | { type: 'evaluated'; candidate: number; stats: CandidateStats; score: number }
+  | { type: 'failed'; candidate: number; error: string }
+  | { type: 'statistics' };
+
+export interface BakeoffOptions {
+  task: RetrievalTask;
+  dataset: BakeoffReportInput['dataset'];
+  batchSize?: number;
+  resampling?: ResamplingOptions;
+  onEvent?: (event: BakeoffEvent) => void;
+  /**
+   * Whether the person cancelled: a failure then stops the bake-off, where otherwise it only
+   * fails its candidate (a Hub model that is not found does not cost the others their result).
+   */
+  isCancelled?: () => boolean;
+  now?: () => number;
+}
+
+export interface BakeoffOutcome {
+  report: BakeoffReport;
+  /** By model name: what selecting it as the base model needs. */
+  summaries: Record<string, CandidateSummary>;
+}
+
+/** Loads and evaluates the candidates one after another, then ranks them (`bakeoffReport`). */
+export async function runBakeoff(
+  candidates: readonly BakeoffCandidate[],
+  options: BakeoffOptions,
+): Promise<BakeoffOutcome> {
+  const { task, onEvent, isCancelled = () => false } = options;
+  if (candidates.length < MIN_CANDIDATES || candidates.length > MAX_CANDIDATES) {
+    throw new BakeoffError(
+      `a bake-off compares ${MIN_CANDIDATES} to ${MAX_CANDIDATES} models, got ${candidates.length}`,
+    );
+  }
+  const names = candidates.map((c) => c.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw new BakeoffError(`"${twice}" is a candidate twice`);
+
+  const evaluated: EvaluatedCandidate[] = [];
+  const failed: { model: string; error: string }[] = [];
+  const summaries: Record<string, CandidateSummary> = {};
+  for (const [i, candidate] of candidates.entries()) {
+    try {
+      onEvent?.({ type: 'loading', candidate: i });
+      const model = await candidate.load();
+      const evaluation = await evaluateModel(model, task, {
+        batchSize: options.batchSize,
+        now: options.now,
+        onProgress: (stage, done, total) =>
+          onEvent?.({ type: 'progress', candidate: i, stage, done, total }),
+      });
+      evaluated.push({ name: candidate.name, result: evaluation.result, stats: evaluation.stats });
+      summaries[candidate.name] = evaluation.summary;
+      const score = evaluation.result.metrics[RANKING_METRIC];
+      onEvent?.({ type: 'evaluated', candidate: i, stats: evaluation.stats, score });
+    } catch (e) {
+      if (isCancelled()) throw e;
+      const error = e instanceof Error ? e.message : String(e);
+      failed.push({ model: candidate.name, error });
+      onEvent?.({ type: 'failed', candidate: i, error });
+    }
+  }
+  onEvent?.({ type: 'statistics' });
+  const report = bakeoffReport({
+    evaluated,
+    failed,
+    task,
+    dataset: options.dataset,
+    resampling: options.resampling,
+  });
+  return { report, summaries };
+}
