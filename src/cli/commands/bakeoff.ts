@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs';
 import { CliError, parseFlags, required, type Command } from '../args.ts';
 import {
   EVALUATION_FLAGS,
@@ -12,7 +11,7 @@ import {
   progress,
   reportingDataErrors,
 } from '../beir-eval.ts';
-import { loadModelDir } from '../io.ts';
+import { initBackend, loadModelDir } from '../io.ts';
 import {
   MAX_CANDIDATES,
   MEMORY_STEP,
@@ -83,7 +82,7 @@ async function run(argv: string[]): Promise<number> {
   }
 
   return reportingDataErrors(async () => {
-    await tf.ready();
+    await initBackend();
     const split = await loadBeir(beir, settings.splitName);
     let onStage = progress(dirs[0]);
     const { report } = await runBakeoff(

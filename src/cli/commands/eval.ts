@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs';
 import { parseFlags, required, type Command } from '../args.ts';
 import {
   EVALUATION_FLAGS,
@@ -12,7 +11,7 @@ import {
   progress,
   reportingDataErrors,
 } from '../beir-eval.ts';
-import { loadModelDir } from '../io.ts';
+import { initBackend, loadModelDir } from '../io.ts';
 import { evaluateModel } from '../../lib/eval/bakeoff.ts';
 import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
 import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
@@ -62,7 +61,7 @@ async function run(argv: string[]): Promise<number> {
   const { batchSize, resampling } = settings;
 
   return reportingDataErrors(async () => {
-    await tf.ready();
+    await initBackend();
     const split = await loadBeir(beir, settings.splitName);
     const task = beirTask(split);
     const evaluate = async (dir: string, label: string) =>
