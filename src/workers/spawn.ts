@@ -1,9 +1,11 @@
 import { wrap, type Remote } from 'comlink';
+import type { ClicksWorkerApi } from './clicks.worker.ts';
 import type { EncoderWorkerApi } from './encoder.worker.ts';
 import type { EnvWorkerApi } from './env.worker.ts';
 import type { EvaluationWorkerApi } from './evaluation.worker.ts';
 import type { ExportWorkerApi } from './export.worker.ts';
 import type { ImportWorkerApi } from './import.worker.ts';
+import type { MiningWorkerApi } from './mining.worker.ts';
 import type { TrainingWorkerApi } from './training.worker.ts';
 
 /**
@@ -36,3 +38,9 @@ export const spawnEvaluationWorker = (): WorkerHandle<EvaluationWorkerApi> =>
 
 export const spawnImportWorker = (): WorkerHandle<ImportWorkerApi> =>
   handle(new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnMiningWorker = (): WorkerHandle<MiningWorkerApi> =>
+  handle(new Worker(new URL('./mining.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnClicksWorker = (): WorkerHandle<ClicksWorkerApi> =>
+  handle(new Worker(new URL('./clicks.worker.ts', import.meta.url), { type: 'module' }));

@@ -1,7 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import {
+  scoresToWeights,
+  WeightColumnError,
+  withWeightColumn,
+} from '../../lib/clicks/weight-column.ts';
 import { parseDataset } from '../../lib/data/parser.ts';
 import type { TrainingPair } from '../../lib/data/pairs.ts';
+import { sniffDataset } from '../../lib/data/sniff.ts';
 import { sentenceTransformersFolder } from '../../lib/export/folder.ts';
 import { modelCard } from '../../lib/export/model-card.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
@@ -15,6 +21,7 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
 
   --model DIR            base sentence-transformers folder
   --data FILE            CSV/TSV/JSONL with query (or anchor), positive, optional negative columns
+  --weight-column NAME   per-pair weights from column NAME (weighted MNRL; e.g. debiased clicks)
   --out DIR              receives the fine-tuned model as a sentence-transformers folder
   --steps N | --epochs N optimizer steps, or passes over the data (default 1 epoch)
   --batch-size 32        pairs per batch
@@ -38,6 +45,7 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
 const FLAGS = {
   model: { type: 'string' },
   data: { type: 'string' },
+  'weight-column': { type: 'string' },
   out: { type: 'string' },
   steps: { type: 'string' },
   epochs: { type: 'string' },
@@ -94,13 +102,28 @@ function configFrom(flags: Flags): TrainConfig {
   }
 }
 
-async function readPairs(path: string): Promise<TrainingPair[]> {
-  const { pairs, report } = parseDataset(await readInput(path), { fileName: basename(path) });
-  if (report.rejected.length)
-    console.warn(
-      `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
-    );
-  return pairs;
+async function readPairs(path: string, weightColumn?: string): Promise<TrainingPair[]> {
+  const bytes = await readInput(path);
+  const fileName = basename(path);
+  try {
+    // The weight column is read as the parser's numeric score column, then moved to `weight`.
+    const mapping =
+      weightColumn === undefined
+        ? undefined
+        : withWeightColumn(
+            sniffDataset(bytes, { fileName, wholeFile: true }).mapping,
+            weightColumn,
+          );
+    const { pairs, report } = parseDataset(bytes, { fileName, mapping });
+    if (report.rejected.length)
+      console.warn(
+        `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
+      );
+    return weightColumn === undefined ? pairs : scoresToWeights(pairs, weightColumn);
+  } catch (e) {
+    if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, 65);
+    throw e;
+  }
 }
 
 /** A checkpoint file, or the highest-step `step-N.safetensors` in a folder. */
@@ -137,7 +160,7 @@ export const train: Command = {
     const config = configFrom(flags);
     const backend = await initBackend();
     const model = await loadModelDir(modelDir);
-    const pairs = await readPairs(dataPath);
+    const pairs = await readPairs(dataPath, flags['weight-column']);
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;
 
     const encoder = new SentenceEncoder(withDropout(model, config.dropout));

@@ -7,16 +7,20 @@ export const STEPS = [
   { id: 'export', title: 'Export' },
 ] as const;
 
-export type StepId = (typeof STEPS)[number]['id'];
+/** Pages reachable by URL but not among the numbered steps (linked from the page they extend). */
+export const EXTRA_ROUTES = [{ id: 'clicks', title: 'Clicks' }] as const;
 
-function parseHash(hash: string): StepId {
+export type StepId = (typeof STEPS)[number]['id'];
+export type RouteId = StepId | (typeof EXTRA_ROUTES)[number]['id'];
+
+function parseHash(hash: string): RouteId {
   const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
-  return STEPS.find((s) => s.id === id)?.id ?? 'data';
+  return [...STEPS, ...EXTRA_ROUTES].find((s) => s.id === id)?.id ?? 'data';
 }
 
 /** Hash routing: `#/train` and friends, so every page has a URL and the back button works. */
 class Router {
-  current = $state<StepId>(parseHash(location.hash));
+  current = $state<RouteId>(parseHash(location.hash));
 
   constructor() {
     addEventListener('hashchange', () => (this.current = parseHash(location.hash)));
