@@ -4,6 +4,7 @@ import type { EncoderWorkerApi } from './encoder.worker.ts';
 import type { EnvWorkerApi } from './env.worker.ts';
 import type { EvaluationWorkerApi } from './evaluation.worker.ts';
 import type { ExportWorkerApi } from './export.worker.ts';
+import type { GenerateWorkerApi } from './generate.worker.ts';
 import type { ImportWorkerApi } from './import.worker.ts';
 import type { MiningWorkerApi } from './mining.worker.ts';
 import type { TrainingWorkerApi } from './training.worker.ts';
@@ -44,3 +45,6 @@ export const spawnMiningWorker = (): WorkerHandle<MiningWorkerApi> =>
 
 export const spawnClicksWorker = (): WorkerHandle<ClicksWorkerApi> =>
   handle(new Worker(new URL('./clicks.worker.ts', import.meta.url), { type: 'module' }));
+
+export const spawnGenerateWorker = (): WorkerHandle<GenerateWorkerApi> =>
+  handle(new Worker(new URL('./generate.worker.ts', import.meta.url), { type: 'module' }));
