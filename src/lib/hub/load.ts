@@ -43,6 +43,8 @@ export interface LoadHubModelOptions {
   signal?: AbortSignal;
   token?: string;
   clock?: Clock;
+  /** Vets config.json before the rest downloads; by default, refuses what Attune cannot train. */
+  checkConfig?: (bytes: Uint8Array, repo: string, revision: string) => void;
 }
 
 /** A model folder fetched from the Hub: the loader reads it like any other ModelSource. */
@@ -179,7 +181,7 @@ export async function loadHubModel(options: LoadHubModelOptions): Promise<HubMod
   };
   keep(config, await fetchFile(config));
   const configBytes = files.get('config.json');
-  if (configBytes) assertSupportedConfig(configBytes, repo, revision);
+  if (configBytes) (options.checkConfig ?? assertSupportedConfig)(configBytes, repo, revision);
   try {
     await Promise.all(rest.map(async (spec) => keep(spec, await fetchFile(spec))));
   } catch (e) {

@@ -8,7 +8,10 @@ export const STEPS = [
 ] as const;
 
 /** Pages reachable by URL but not among the numbered steps (linked from the page they extend). */
-export const EXTRA_ROUTES = [{ id: 'clicks', title: 'Clicks' }] as const;
+export const EXTRA_ROUTES = [
+  { id: 'clicks', title: 'Clicks' },
+  { id: 'generate', title: 'Generate' },
+] as const;
 
 export type StepId = (typeof STEPS)[number]['id'];
 export type RouteId = StepId | (typeof EXTRA_ROUTES)[number]['id'];

@@ -22,6 +22,7 @@ export function openAttuneDb(name = DB_NAME): Promise<Db> {
         db.createObjectStore('checkpoints', { keyPath: 'runId' });
         db.createObjectStore('evalSets', { keyPath: 'datasetId' });
         db.createObjectStore('embeddings', { keyPath: 'key' });
+        db.createObjectStore('generations', { keyPath: ['jobId', 'index'] });
       }
     },
   });

@@ -113,6 +113,33 @@ export interface EmbeddingRecord {
   created: number;
 }
 
+/**
+ * A query-generation job, stored as it runs so a reload loses nothing: entry -1 holds the job
+ * (its inputs and where it stopped), entry n ≥ 0 the queries generated for document n.
+ */
+export type GenerationEntry =
+  | {
+      jobId: string;
+      index: -1;
+      kind: 'job';
+      created: number;
+      name: string;
+      corpus: string[];
+      examples: { query: string; document?: string }[];
+      generator: { host: string; repo: string; revision: string };
+      sampling: {
+        temperature: number;
+        topP: number;
+        maxNewTokens: number;
+        perDocument: number;
+        seed: number;
+      };
+      /** Documents [0, nextDocument) are done. */
+      nextDocument: number;
+      status: 'running' | 'paused' | 'done';
+    }
+  | { jobId: string; index: number; kind: 'document'; queries: string[]; unparsable: number };
+
 export interface AttuneDb extends DBSchema {
   datasets: { key: string; value: DatasetRecord; indexes: { created: number } };
   datasetChunks: { key: [string, number]; value: DatasetChunk; indexes: { datasetId: string } };
@@ -121,4 +148,5 @@ export interface AttuneDb extends DBSchema {
   checkpoints: { key: string; value: CheckpointRecord };
   evalSets: { key: string; value: EvalSetRecord };
   embeddings: { key: string; value: EmbeddingRecord };
+  generations: { key: [string, number]; value: GenerationEntry };
 }

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Locator } from '@playwright/test';
+
+const CORPUS = 'tests/fixtures/generate/corpus.csv';
+const EXAMPLES = 'tests/fixtures/generate/examples.txt';
+const EMBEDDER = 'sentence-transformers-testing/tiny-bert';
+const GENERATOR = 'attune-testing/tiny-causal-lm';
+const DOCUMENTS = 6;
+const PER_DOC = 4;
+const STEPS = 2;
+
+const file = (path: string) => ({
+  name: path.split('/').at(-1) as string,
+  mimeType: 'text/plain',
+  buffer: readFileSync(path),
+});
+
+const number = async (locator: Locator) => Number(await locator.textContent());
+
+test('generate queries for a corpus from five examples, filter, accept, and train on them', async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+
+  // The embedding model that filters, from the local Hub mirror, as the studio loads it.
+  await page.goto('/#/model');
+  const mirror = `${new URL(page.url()).origin}/hub-mirror`;
+  await page.getByText('Settings', { exact: true }).click();
+  await page.getByLabel('Hub address').fill(mirror);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByLabel('Hub model id').fill(EMBEDDER);
+  await page.getByRole('button', { name: 'Load from the Hub' }).click();
+  await expect(page.getByRole('heading', { name: `Base model: ${EMBEDDER}` })).toBeVisible();
+
+  // Reached from the Data page, next to the click-log link.
+  await page.goto('/#/data');
+  await page.getByRole('link', { name: 'Generate queries grounded in a few real ones' }).click();
+  await expect(page.getByRole('heading', { name: 'Generate', level: 1 })).toBeVisible();
+
+  await page.getByLabel('Corpus file').setInputFiles(file(CORPUS));
+  await expect(page.getByTestId('corpus-summary')).toHaveText(
+    `corpus.csv: ${DOCUMENTS} documents.`,
+  );
+  await page.getByLabel('Example queries file').setInputFiles(file(EXAMPLES));
+  await expect(page.getByTestId('examples-count')).toHaveText('5 example queries.');
+
+  // The fixture model writes noise, sampled at the default temperature so queries differ.
+  await page.getByLabel('Generator model id').fill(GENERATOR);
+  await page.getByRole('spinbutton', { name: 'Queries per document' }).fill(String(PER_DOC));
+  await page.getByRole('spinbutton', { name: 'Max new tokens' }).fill('24');
+  await page.getByRole('button', { name: 'Generate queries' }).click();
+  const progress = page.getByTestId('generate-progress');
+  await expect(progress).toContainText(
+    `${DOCUMENTS} / ${DOCUMENTS} documents · ${DOCUMENTS * PER_DOC} queries · finished`,
+    { timeout: 300_000 },
+  );
+
+  // Stored as they came: a reload brings the job back from IndexedDB.
+  await page.reload();
+  await expect(progress).toHaveText(
+    `${DOCUMENTS} / ${DOCUMENTS} documents · ${DOCUMENTS * PER_DOC} queries · finished`,
+  );
+
+  await page.getByRole('button', { name: 'Run filters' }).click();
+  const table = page.getByRole('table', { name: 'Generated queries' });
+  await expect(table.getByRole('row')).toHaveCount(DOCUMENTS * PER_DOC + 1, { timeout: 120_000 });
+  const generated = await number(page.getByTestId('count-generated'));
+  const duplicate = await number(page.getByTestId('count-duplicate'));
+  const near = await number(page.getByTestId('count-near-duplicate'));
+  const inconsistent = await number(page.getByTestId('count-inconsistent'));
+  const kept = await number(page.getByTestId('count-kept'));
+  expect(generated).toBe(DOCUMENTS * PER_DOC);
+  expect(duplicate + near + inconsistent + kept).toBe(generated);
+  // Each count is what the table says, row by row.
+  const cells = table.getByRole('row').getByRole('cell');
+  await expect(
+    table.getByRole('row').filter({ has: page.getByText('kept', { exact: true }) }),
+  ).toHaveCount(kept);
+  await expect(
+    table.getByRole('row').filter({ has: page.getByText('duplicate', { exact: true }) }),
+  ).toHaveCount(duplicate);
+  await expect(cells.filter({ hasText: /^document not in top 3$/ })).toHaveCount(inconsistent);
+  // Kept queries start accepted, the others rejected; enough remain for a batch after the split.
+  expect(kept).toBeGreaterThan(3);
+  await expect(table.getByRole('checkbox', { checked: true })).toHaveCount(kept);
+
+  await page.getByRole('button', { name: `Create dataset (${kept} accepted)` }).click();
+  await expect(page.getByTestId('generated-dataset')).toContainText(
+    `Saved “corpus (generated)”: ${kept} pairs.`,
+  );
+
+  // Trains like any other dataset.
+  await page.getByRole('link', { name: 'Train', exact: true }).first().click();
+  const dataset = page
+    .getByRole('form', { name: 'New training run' })
+    .getByRole('combobox', { name: 'Dataset', exact: true });
+  await expect(dataset.locator('option:checked')).toHaveText(`corpus (generated) (${kept} pairs)`);
+  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
+  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('2');
+  await page.getByRole('spinbutton', { name: 'Warmup' }).fill('0');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('step-counter')).toHaveText(`${STEPS} / ${STEPS}`, {
+    timeout: 300_000,
+  });
+  await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
+});
