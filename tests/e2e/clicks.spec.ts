@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { loadModelFromMirror, openStep } from '../support/studio-flows.ts';
 import { expect, test, type Page } from '@playwright/test';
 import Papa from 'papaparse';
 
@@ -113,20 +114,10 @@ test('import a click log, tune the dwell rule, save weighted pairs and train on 
   expect(new Set(pairs.map((p) => p.weight)).size).toBeGreaterThan(1);
 
   // The tiny BERT from the local Hub mirror, as the studio flow loads it.
-  await page.goto('/#/model');
-  const mirror = `${new URL(page.url()).origin}/hub-mirror`;
-  await page.getByText('Settings', { exact: true }).click();
-  await page.getByLabel('Hub address').fill(mirror);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByLabel('Hub model id').fill(REPO);
-  await page.getByRole('button', { name: 'Load from the Hub' }).click();
-  await expect(page.getByRole('heading', { name: `Base model: ${REPO}` })).toBeVisible();
+  await loadModelFromMirror(page, REPO);
 
   // Train a few steps on the click pairs, like any other dataset.
-  await page
-    .getByRole('navigation', { name: 'Steps' })
-    .getByRole('link', { name: 'Train' })
-    .click();
+  await openStep(page, 'Train');
   // The new dataset is the one picked.
   const dataset = page
     .getByRole('form', { name: 'New training run' })

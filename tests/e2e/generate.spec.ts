@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { loadModelFromMirror } from '../support/studio-flows.ts';
 import { expect, test, type Locator } from '@playwright/test';
 
 const CORPUS = 'tests/fixtures/generate/corpus.csv';
@@ -23,14 +24,7 @@ test('generate queries for a corpus from five examples, filter, accept, and trai
   test.setTimeout(600_000);
 
   // The embedding model that filters, from the local Hub mirror, as the studio loads it.
-  await page.goto('/#/model');
-  const mirror = `${new URL(page.url()).origin}/hub-mirror`;
-  await page.getByText('Settings', { exact: true }).click();
-  await page.getByLabel('Hub address').fill(mirror);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByLabel('Hub model id').fill(EMBEDDER);
-  await page.getByRole('button', { name: 'Load from the Hub' }).click();
-  await expect(page.getByRole('heading', { name: `Base model: ${EMBEDDER}` })).toBeVisible();
+  await loadModelFromMirror(page, EMBEDDER);
 
   // Reached from the Data page, next to the click-log link.
   await page.goto('/#/data');

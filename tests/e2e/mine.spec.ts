@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { dropAndImport, loadModelFromMirror, openStep } from '../support/studio-flows.ts';
 import { expect, test, type Page } from '@playwright/test';
 
 const REPO = 'sentence-transformers-testing/tiny-bert';
@@ -50,33 +50,12 @@ function storedDatasets(page: Page) {
 test('mine hard negatives, reject one, save a new version and train on it', async ({ page }) => {
   test.setTimeout(600_000);
   // Data: the fixture CSV dropped on the drop zone, with the detected mapping.
-  await page.goto('/#/data');
-  const dataTransfer = await page.evaluateHandle(
-    ({ text, name }) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([text], name, { type: 'text/csv' }));
-      return transfer;
-    },
-    { text: readFileSync(CSV, 'utf8'), name: 'tiny-bert.pairs.csv' },
-  );
-  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByText(/24 pairs/).first()).toBeVisible();
+  await dropAndImport(page, CSV, 24);
 
   // Model: the tiny BERT from the local Hub mirror.
-  await page.goto('/#/model');
-  const mirror = `${new URL(page.url()).origin}/hub-mirror`;
-  await page.getByText('Settings', { exact: true }).click();
-  await page.getByLabel('Hub address').fill(mirror);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByLabel('Hub model id').fill(REPO);
-  await page.getByRole('button', { name: 'Load from the Hub' }).click();
-  await expect(page.getByRole('heading', { name: `Base model: ${REPO}` })).toBeVisible();
+  await loadModelFromMirror(page, REPO);
 
-  await page
-    .getByRole('navigation', { name: 'Steps' })
-    .getByRole('link', { name: 'Train' })
-    .click();
+  await openStep(page, 'Train');
   const panel = page.getByRole('region', { name: 'Hard negatives' });
   await expect(panel.getByRole('combobox', { name: 'Dataset to mine' })).toHaveValue(/.+/);
   await expect(panel.getByRole('combobox', { name: 'Mining model' })).toHaveValue('base');
@@ -173,16 +152,13 @@ test('mine hard negatives, reject one, save a new version and train on it', asyn
   const rejectedRow = mined.pairs.find((p) => p.query === query)!;
   expect(rejectedRow.negatives).not.toContain(rejectedText);
 
-  await page.getByRole('navigation', { name: 'Steps' }).getByRole('link', { name: 'Data' }).click();
+  await openStep(page, 'Data');
   const list = page.getByRole('table', { name: 'Datasets' });
   await expect(list.getByRole('button', { name: `${NAME} (mined v2)`, exact: true })).toBeVisible();
   await expect(list.getByRole('button', { name: NAME, exact: true })).toBeVisible();
 
   // Train a few steps on the mined version.
-  await page
-    .getByRole('navigation', { name: 'Steps' })
-    .getByRole('link', { name: 'Train' })
-    .click();
+  await openStep(page, 'Train');
   await page
     .getByRole('combobox', { name: 'Dataset', exact: true })
     .selectOption({ label: `${NAME} (mined v2) (24 pairs)` });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dropAndImport, loadModelFromMirror, openStep } from '../support/studio-flows.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { runCli } from '../support/cli.ts';
@@ -44,34 +45,13 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
 }) => {
   test.setTimeout(600_000);
   // Data: the fixture CSV dropped on the drop zone, with the detected mapping.
-  await page.goto('/#/data');
-  const dataTransfer = await page.evaluateHandle(
-    ({ text, name }) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([text], name, { type: 'text/csv' }));
-      return transfer;
-    },
-    { text: readFileSync(CSV, 'utf8'), name: 'tiny-bert.pairs.csv' },
-  );
-  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByText(/24 pairs/).first()).toBeVisible();
+  await dropAndImport(page, CSV, 24);
 
   // Model: the tiny BERT from the local Hub mirror.
-  await page.goto('/#/model');
-  const mirror = `${new URL(page.url()).origin}/hub-mirror`;
-  await page.getByText('Settings', { exact: true }).click();
-  await page.getByLabel('Hub address').fill(mirror);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByLabel('Hub model id').fill(REPO);
-  await page.getByRole('button', { name: 'Load from the Hub' }).click();
-  await expect(page.getByRole('heading', { name: `Base model: ${REPO}` })).toBeVisible();
+  await loadModelFromMirror(page, REPO);
 
   // Train: 20 steps of batch 8, checkpoints every 4, evaluation every 10.
-  await page
-    .getByRole('navigation', { name: 'Steps' })
-    .getByRole('link', { name: 'Train' })
-    .click();
+  await openStep(page, 'Train');
   await expect(page.getByTestId('train-base-model')).toHaveText(REPO);
   await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
   await page.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
@@ -128,10 +108,7 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   );
 
   // Evaluate: base vs tuned on the eval split, with intervals, p-values and the per-query list.
-  await page
-    .getByRole('navigation', { name: 'Steps' })
-    .getByRole('link', { name: 'Evaluate' })
-    .click();
+  await openStep(page, 'Evaluate');
   await expect(page.getByRole('radio', { name: 'Base vs fine-tuned' })).toBeChecked();
   await page.getByRole('button', { name: 'Run evaluation' }).click();
   const metrics = page.getByRole('table', { name: 'Retrieval metrics' });
@@ -148,10 +125,7 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   );
 
   // Export: the zip holds the sentence-transformers folder.
-  await page
-    .getByRole('navigation', { name: 'Steps' })
-    .getByRole('link', { name: 'Export' })
-    .click();
+  await openStep(page, 'Export');
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Download .zip' }).click();
   const download = await downloading;
