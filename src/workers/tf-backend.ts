@@ -1,15 +1,50 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { probeBackends, type BackendChoice } from '../lib/kernels/probe.ts';
 
-export type BackendName = 'webgpu' | 'cpu';
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+
+// The wasm binaries are bundled assets: tell tfjs where the bundler put them.
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+/**
+ * tfjs-backend-wasm's threaded build starts its pthread workers with `importScripts(blob:…)`,
+ * which needs `blob:` in the page's `script-src`; the studio's CSP does not grant it, and the
+ * backend would then wait for its threads forever. So threads stay off unless the page allows
+ * them (call before the wasm backend first starts).
+ */
+export function allowWasmThreads(allowed: boolean): void {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', allowed);
+  // tfjs takes half the cores (for hyper-threads); a training worker may use them all.
+  if (allowed) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
+}
+allowWasmThreads(false);
+
+async function trySetBackend(name: BackendName): Promise<boolean> {
+  const ok = await tf.setBackend(name).catch(() => false);
+  if (ok) await tf.ready();
+  return ok;
+}
 
 /** Switches this worker's TensorFlow.js to `preferred`, falling back to cpu when it cannot start. */
 export async function useBackend(preferred: BackendName): Promise<BackendName> {
-  if (preferred === 'webgpu' && (await tf.setBackend('webgpu').catch(() => false))) {
-    await tf.ready();
-    return 'webgpu';
-  }
-  await tf.setBackend('cpu');
-  await tf.ready();
+  if (preferred !== 'cpu' && (await trySetBackend(preferred))) return preferred;
+  await trySetBackend('cpu');
   return 'cpu';
+}
+
+/**
+ * Measures a short training step on every backend this worker can start and stays on the fastest
+ * that trains correctly (cpu first, as the reference the others must match).
+ */
+export function useFastestBackend(): Promise<BackendChoice> {
+  return probeBackends(['cpu', 'wasm', 'webgpu'], (name) => trySetBackend(name as BackendName));
 }

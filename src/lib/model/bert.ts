@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   addLayerNorm,
-  dropout,
   embeddingLookup,
   gelu,
   linear,
+  linear3,
   selfAttention,
+  type DropoutSite,
 } from '../kernels/index.ts';
 import type { BertConfig } from './config.ts';
 import { expectedShapes } from './folder.ts';
@@ -54,24 +55,10 @@ const bias = (params: BertParams, name: string) => params.get(`${name}.bias`)! a
 const dense = (x: tf.Tensor2D, params: BertParams, name: string) =>
   linear(x, weight(params, name), bias(params, name));
 
-/** LayerNorm(x + residual) over the last axis with the biased variance, as torch.nn.LayerNorm. */
-const layerNorm = (
-  x: tf.Tensor2D,
-  residual: tf.Tensor2D,
-  params: BertParams,
-  name: string,
-  eps: number,
-) => addLayerNorm(x, residual, weight<tf.Tensor1D>(params, name), bias(params, name), eps);
-
-/** The seed of the next dropout site, or null when dropout is off. */
-function dropoutSeed(rate: number, opts: ForwardOptions): { rate: number; seed?: number } | null {
+/** The next dropout site (rate and seed), or null when dropout is off. */
+function dropoutSite(rate: number, opts: ForwardOptions): DropoutSite | null {
   if (!opts.training || rate === 0) return null;
   return { rate, seed: opts.nextSeed?.() };
-}
-
-function maybeDropout(x: tf.Tensor2D, rate: number, opts: ForwardOptions): tf.Tensor2D {
-  const site = dropoutSeed(rate, opts);
-  return site ? dropout(x, site.rate, site.seed) : x;
 }
 
 /**
@@ -97,11 +84,15 @@ export function bertForward(
   );
   const positions = tf.slice(weight(params, 'embeddings.position_embeddings'), [0, 0], [L, H]);
   const tokenType = tf.slice(weight(params, 'embeddings.token_type_embeddings'), [0, 0], [1, H]);
-  // The [L, H] position + type rows broadcast over the batch inside the LayerNorm.
-  let x = maybeDropout(
-    layerNorm(words, tf.add(positions, tokenType), params, 'embeddings.LayerNorm', eps),
-    hiddenDropout,
-    opts,
+  // dropout(LayerNorm(words + positions + type)); the [L, H] rows broadcast over the batch.
+  const norm = (name: string) => [weight<tf.Tensor1D>(params, name), bias(params, name)] as const;
+  let x = addLayerNorm(
+    words,
+    tf.add(positions, tokenType),
+    ...norm('embeddings.LayerNorm'),
+    eps,
+    null,
+    dropoutSite(hiddenDropout, opts),
   );
 
   // Additive mask: 0 where attended, a large negative where padded. [B, 1, 1, L]
@@ -114,23 +105,34 @@ export function bertForward(
 
   for (let l = 0; l < config.num_hidden_layers; l++) {
     const p = `encoder.layer.${l}.`;
-    const q = dense(x, params, `${p}attention.self.query`);
-    const k = dense(x, params, `${p}attention.self.key`);
-    const v = dense(x, params, `${p}attention.self.value`);
+    const layer = (name: string) => [weight(params, p + name), bias(params, p + name)] as const;
+    const [q, k, v] = linear3(x, [
+      layer('attention.self.query'),
+      layer('attention.self.key'),
+      layer('attention.self.value'),
+    ]);
     const context = selfAttention(q, k, v, maskAdd, {
       heads: config.num_attention_heads,
-      dropout: dropoutSeed(config.attention_probs_dropout_prob, opts),
+      dropout: dropoutSite(config.attention_probs_dropout_prob, opts),
     });
-    const attnOut = maybeDropout(
-      dense(context, params, `${p}attention.output.dense`),
-      hiddenDropout,
-      opts,
+    // LayerNorm(dropout(dense(·)) + residual), twice per layer.
+    const attnOut = dense(context, params, `${p}attention.output.dense`);
+    x = addLayerNorm(
+      attnOut,
+      x,
+      ...norm(`${p}attention.output.LayerNorm`),
+      eps,
+      dropoutSite(hiddenDropout, opts),
     );
-    x = layerNorm(attnOut, x, params, `${p}attention.output.LayerNorm`, eps);
-
     const inter = gelu(dense(x, params, `${p}intermediate.dense`));
-    const out = maybeDropout(dense(inter, params, `${p}output.dense`), hiddenDropout, opts);
-    x = layerNorm(out, x, params, `${p}output.LayerNorm`, eps);
+    const out = dense(inter, params, `${p}output.dense`);
+    x = addLayerNorm(
+      out,
+      x,
+      ...norm(`${p}output.LayerNorm`),
+      eps,
+      dropoutSite(hiddenDropout, opts),
+    );
   }
   return tf.reshape(x, [B, L, H]);
 }

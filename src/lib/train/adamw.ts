@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { adamwUpdate, type AdamWSlot } from '../kernels/index.ts';
 
 /**
  * AdamW with `torch.optim.AdamW` semantics (Loshchilov & Hutter, decoupled weight decay):
@@ -41,24 +42,15 @@ export class AdamW {
   /** One update with learning rate `lr`; consumes nothing (the caller disposes `grads`). */
   apply(grads: Map<string, tf.Tensor>, lr: number): void {
     this.step++;
-    const [b1, b2] = this.config.betas;
-    const stepSize = lr / (1 - b1 ** this.step);
-    const bc2Sqrt = Math.sqrt(1 - b2 ** this.step);
-    for (const [name, g] of grads) {
-      const p = this.params.get(name);
-      if (!p) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
-      const state = this.momentsOf(name, p);
-      tf.tidy(() => {
-        const decay = isDecayed(name, this.config.decayAll) ? this.config.weightDecay : 0;
-        const decayed = decay ? tf.mul(p, 1 - lr * decay) : p;
-        const m = tf.add(tf.mul(state.m, b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(state.v, b2), tf.mul(tf.square(g), 1 - b2));
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.config.eps);
-        state.m.assign(m);
-        state.v.assign(v);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize)));
-      });
-    }
+    const slots: AdamWSlot[] = [...grads].map(([name, grad]) => {
+      const param = this.params.get(name);
+      if (!param) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
+      const { m, v } = this.momentsOf(name, param);
+      const weightDecay = isDecayed(name, this.config.decayAll) ? this.config.weightDecay : 0;
+      return { param, grad, m, v, weightDecay };
+    });
+    const [beta1, beta2] = this.config.betas;
+    adamwUpdate(slots, { lr, beta1, beta2, eps: this.config.eps, step: this.step });
   }
 
   private momentsOf(name: string, p: tf.Variable): { m: tf.Variable; v: tf.Variable } {

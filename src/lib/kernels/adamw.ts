@@ -1,0 +1,171 @@
+import * as tf from '@tensorflow/tfjs';
+import { ARRAY_BACKENDS, heapValues } from './arrays.ts';
+import { fused } from './route.ts';
+
+/**
+ * One AdamW step over every parameter with `torch.optim.AdamW`'s arithmetic:
+ *
+ *   p ← p·(1 − lr·λ)
+ *   m ← β₁m + (1−β₁)g ;  v ← β₂v + (1−β₂)g²
+ *   p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
+ *
+ * The fused kernel walks p, g, m, v once per parameter, all parameters in one dispatch, each
+ * value rounded to float32 where torch stores it, into new buffers that the variables then take
+ * (never in place: a cpu tensor may be the very array it was made from, the model's weights, and
+ * tfjs-backend-wasm keeps XNNPACK's packed copy of a weight by tensor id, which an in-place
+ * write would leave stale).
+ */
+const ADAMW = 'AttuneAdamW';
+
+export interface AdamWHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** 1-based step count, for the bias corrections. */
+  step: number;
+}
+
+export interface AdamWSlot {
+  param: tf.Variable;
+  grad: tf.Tensor;
+  m: tf.Variable;
+  v: tf.Variable;
+  /** λ for this parameter (0 = not decayed). */
+  weightDecay: number;
+}
+
+interface Attrs extends AdamWHyper {
+  decays: number[];
+}
+
+/** One parameter: reads p, g, m, v and writes the new values to p2, m2, v2. */
+function update(
+  [p, g, m, v]: Float32Array[],
+  [p2, m2, v2]: Float32Array[],
+  decay: number,
+  h: AdamWHyper,
+): void {
+  const { beta1: b1, beta2: b2, eps } = h;
+  const stepSize = h.lr / (1 - b1 ** h.step);
+  const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** h.step);
+  const shrink = 1 - h.lr * decay;
+  // Locals rounded as the stored values are, so the update reads what torch reads.
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i];
+    const mi = Math.fround(b1 * m[i] + (1 - b1) * gi);
+    const vi = Math.fround(b2 * v[i] + (1 - b2) * gi * gi);
+    m2[i] = mi;
+    v2[i] = vi;
+    p2[i] = Math.fround(p[i] * shrink) - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
+  }
+}
+
+/** The parts of the cpu and wasm backends the kernel uses to allocate its outputs. */
+interface CpuBackend {
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+for (const backendName of ARRAY_BACKENDS) {
+  tf.registerKernel({
+    kernelName: ADAMW,
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      // inputs: p0, g0, m0, v0, p1, …; outputs: p0, m0, v0, p1, …
+      const list = Object.values(inputs) as tf.TensorInfo[];
+      const a = attrs as unknown as Attrs;
+      const count = list.length / 4;
+      const shapes = Array.from({ length: count }, (_, i) => list[4 * i].shape);
+      let outputs: tf.TensorInfo[];
+      let arrays: Float32Array[];
+      if (backendName === 'cpu') {
+        arrays = shapes.flatMap((s) => {
+          const n = s.reduce((x, y) => x * y, 1);
+          return [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+        });
+        const cpu = backend as unknown as CpuBackend;
+        outputs = arrays.map((x, i) => cpu.makeTensorInfo(shapes[Math.floor(i / 3)], 'float32', x));
+      } else {
+        // Allocate first: growing the heap detaches every view taken before.
+        const wasm = backend as unknown as WasmBackend;
+        outputs = shapes.flatMap((s) => [0, 1, 2].map(() => wasm.makeOutput(s, 'float32')));
+        arrays = outputs.map((t) => heapValues(backend, backendName, t) as Float32Array);
+      }
+      for (let i = 0; i < count; i++) {
+        const ins = list.slice(4 * i, 4 * i + 4).map((t) => heapValues(backend, backendName, t));
+        update(ins as Float32Array[], arrays.slice(3 * i, 3 * i + 3), a.decays[i], a);
+      }
+      return outputs;
+    },
+  });
+}
+
+/** The stock op chain for one parameter: new tensors, assigned back. */
+function stockUpdate(slot: AdamWSlot, h: AdamWHyper): void {
+  const { param: p, grad: g, m: mVar, v: vVar } = slot;
+  const stepSize = h.lr / (1 - h.beta1 ** h.step);
+  const bc2Sqrt = Math.sqrt(1 - h.beta2 ** h.step);
+  tf.tidy(() => {
+    const decayed = slot.weightDecay ? tf.mul(p, 1 - h.lr * slot.weightDecay) : p;
+    const m = tf.add(tf.mul(mVar, h.beta1), tf.mul(g, 1 - h.beta1));
+    const v = tf.add(tf.mul(vVar, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
+    const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), h.eps);
+    mVar.assign(m);
+    vVar.assign(v);
+    p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize)));
+  });
+}
+
+/**
+ * Parameters per dispatch are capped at this many elements, so the new buffers alive at once
+ * (3× a chunk) stay small next to the model: MiniLM-L6 takes two dispatches, its 11.7M-entry
+ * word embeddings and the rest.
+ */
+const CHUNK_ELEMENTS = 1 << 24;
+
+export function adamwUpdate(slots: AdamWSlot[], h: AdamWHyper): void {
+  if (!fused(ADAMW)) {
+    for (const slot of slots) stockUpdate(slot, h);
+    return;
+  }
+  let chunk: AdamWSlot[] = [];
+  let size = 0;
+  for (const slot of slots) {
+    if (chunk.length && size + slot.param.size > CHUNK_ELEMENTS) {
+      fusedUpdate(chunk, h);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(slot);
+    size += slot.param.size;
+  }
+  if (chunk.length) fusedUpdate(chunk, h);
+}
+
+function fusedUpdate(slots: AdamWSlot[], h: AdamWHyper): void {
+  const inputs: Record<string, tf.Tensor> = {};
+  slots.forEach((s, i) => {
+    inputs[`p${i}`] = s.param;
+    inputs[`g${i}`] = s.grad;
+    inputs[`m${i}`] = s.m;
+    inputs[`v${i}`] = s.v;
+  });
+  const attrs: Attrs = { ...h, decays: slots.map((s) => s.weightDecay) };
+  const out = tf
+    .engine()
+    .runKernel(
+      ADAMW,
+      inputs as tf.NamedTensorMap,
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[];
+  // assign takes the new buffer; disposing the kernel's handle leaves it with the variable.
+  slots.forEach((s, i) => {
+    s.param.assign(out[3 * i]);
+    s.m.assign(out[3 * i + 1]);
+    s.v.assign(out[3 * i + 2]);
+  });
+  out.forEach((t) => t.dispose());
+}

@@ -1,0 +1,222 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerArrayKernel, runKernel } from './arrays.ts';
+import { dropoutScales, randomSeed } from './dropout.ts';
+import { at, gemmNT, transpose } from './gemm.ts';
+import { fused } from './route.ts';
+import { scratch } from './simd.ts';
+
+/**
+ * BERT self-attention after the projections, for every (sequence b, head h) at once, reading the
+ * heads straight out of the `[B·L, H]` projections (no head transposes):
+ *
+ *   S = scale · Q_h K_hᵀ + m_b       (m: 0 for attended keys, −1e9 for padding)
+ *   P = softmax_rows(S)               P' = dropout(P)          C_h = P' V_h
+ *
+ * and backward, from P (saved as the second output) and the regenerated dropout mask D:
+ *
+ *   dP' = dC_h V_hᵀ    dV_h = P'ᵀ dC_h    dP = dP' ⊙ D
+ *   dS = P ⊙ (dP − rowsum(dP ⊙ P))       dQ_h = scale · dS K_h    dK_h = scale · dSᵀ Q_h
+ */
+const ATTENTION = 'AttuneAttention';
+const ATTENTION_GRAD = 'AttuneAttentionGrad';
+
+interface Attrs {
+  heads: number;
+  scale: number;
+  /** Dropout on P; 0 = none. */
+  rate: number;
+  seed: number;
+}
+
+interface Geometry {
+  B: number;
+  L: number;
+  H: number;
+  nh: number;
+  hd: number;
+}
+
+/** q `[B·L, H]`, mask `[B, 1, 1, L]`. */
+function geometry(q: { shape: number[] }, mask: { shape: number[] }, heads: number): Geometry {
+  const B = mask.shape[0];
+  const L = mask.shape[mask.shape.length - 1];
+  const H = q.shape[1];
+  return { B, L, H, nh: heads, hd: H / heads };
+}
+
+/** Copies head h of sequence b out of a `[B·L, H]` tensor into `[L, hd]`. */
+function gatherHead(src: Float32Array, g: Geometry, b: number, h: number, dst: Float32Array) {
+  for (let i = 0; i < g.L; i++) {
+    const s = (b * g.L + i) * g.H + h * g.hd;
+    for (let d = 0; d < g.hd; d++) dst[i * g.hd + d] = src[s + d];
+  }
+}
+
+function scatterHead(src: Float32Array, g: Geometry, b: number, h: number, dst: Float32Array) {
+  for (let i = 0; i < g.L; i++) {
+    const s = (b * g.L + i) * g.H + h * g.hd;
+    for (let d = 0; d < g.hd; d++) dst[s + d] = src[i * g.hd + d];
+  }
+}
+
+/** P' = P with dropout applied, for the block of P starting at flat index `offset`. */
+function dropped(
+  p: Float32Array,
+  offset: number,
+  attrs: Attrs,
+  scales: Float32Array,
+  out: Float32Array,
+) {
+  dropoutScales(attrs.rate, attrs.seed, offset, scales);
+  for (let i = 0; i < out.length; i++) out[i] = p[offset + i] * scales[i];
+}
+
+registerArrayKernel<Attrs>({
+  name: ATTENTION,
+  outputs: ([q, , , mask], { heads }) => {
+    const g = geometry(q, mask, heads);
+    return [
+      { shape: q.shape, dtype: 'float32' },
+      { shape: [g.B, g.nh, g.L, g.L], dtype: 'float32' },
+    ];
+  },
+  compute([qT, kT, vT, maskT], [ctxOut, probsOut], attrs) {
+    const g = geometry(qT, maskT, attrs.heads);
+    const { L, hd } = g;
+    const [q, k, v, mask] = [qT, kT, vT, maskT].map((t) => t.values as Float32Array);
+    const ctx = ctxOut as Float32Array;
+    const probs = probsOut as Float32Array;
+    const [qh, kh, vh, vht, ch, s, pd, scales] = scratch([
+      ...[0, 1, 2, 3, 4].map(() => L * hd),
+      ...[0, 1, 2].map(() => L * L),
+    ]);
+    for (let b = 0; b < g.B; b++) {
+      for (let h = 0; h < g.nh; h++) {
+        gatherHead(q, g, b, h, qh);
+        gatherHead(k, g, b, h, kh);
+        gatherHead(v, g, b, h, vh);
+        transpose(at(vh), L, hd, at(vht));
+        gemmNT(at(qh), at(kh), at(s), L, hd, L, attrs.scale);
+        const offset = (b * g.nh + h) * L * L;
+        for (let i = 0; i < L; i++) {
+          let max = -Infinity;
+          for (let j = 0; j < L; j++) {
+            const x = s[i * L + j] + mask[b * L + j];
+            s[i * L + j] = x;
+            if (x > max) max = x;
+          }
+          let sum = 0;
+          for (let j = 0; j < L; j++) {
+            const e = Math.exp(s[i * L + j] - max);
+            s[i * L + j] = e;
+            sum += e;
+          }
+          for (let j = 0; j < L; j++) probs[offset + i * L + j] = s[i * L + j] / sum;
+        }
+        dropped(probs, offset, attrs, scales, pd);
+        gemmNT(at(pd), at(vht), at(ch), L, L, hd);
+        scatterHead(ch, g, b, h, ctx);
+      }
+    }
+  },
+});
+
+registerArrayKernel<Attrs>({
+  name: ATTENTION_GRAD,
+  outputs: ([, q, k, v]) => [q, k, v].map((t) => ({ shape: t.shape, dtype: 'float32' })),
+  compute([dcT, qT, kT, vT, probsT], [dqOut, dkOut, dvOut], attrs) {
+    const [B, nh, L] = probsT.shape;
+    const g: Geometry = { B, L, H: qT.shape[1], nh, hd: qT.shape[1] / nh };
+    const hd = g.hd;
+    const [dc, q, k, v, probs] = [dcT, qT, kT, vT, probsT].map((t) => t.values as Float32Array);
+    const n = L * hd;
+    const [qh, kh, vh, dch, qht, kht, dcht, tmp, pd, pdt, dp, ds, dst, scales] = scratch([
+      ...Array.from({ length: 8 }, () => n),
+      ...Array.from({ length: 6 }, () => L * L),
+    ]);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < nh; h++) {
+        gatherHead(q, g, b, h, qh);
+        gatherHead(k, g, b, h, kh);
+        gatherHead(v, g, b, h, vh);
+        gatherHead(dc, g, b, h, dch);
+        const offset = (b * nh + h) * L * L;
+        dropped(probs, offset, attrs, scales, pd);
+        // dV_h = P'ᵀ dC_h
+        transpose(at(pd), L, L, at(pdt));
+        transpose(at(dch), L, hd, at(dcht));
+        gemmNT(at(pdt), at(dcht), at(tmp), L, L, hd);
+        scatterHead(tmp, g, b, h, dvOut as Float32Array);
+        // dP' = dC_h V_hᵀ, then through the dropout mask (P' = 0 exactly where dropped).
+        gemmNT(at(dch), at(vh), at(dp), L, hd, L);
+        for (let i = 0; i < L * L; i++) dp[i] *= scales[i];
+        for (let i = 0; i < L; i++) {
+          let dot = 0;
+          for (let j = 0; j < L; j++) dot += probs[offset + i * L + j] * dp[i * L + j];
+          for (let j = 0; j < L; j++)
+            ds[i * L + j] = probs[offset + i * L + j] * (dp[i * L + j] - dot);
+        }
+        // dQ_h = scale · dS K_h, dK_h = scale · dSᵀ Q_h
+        transpose(at(kh), L, hd, at(kht));
+        gemmNT(at(ds), at(kht), at(tmp), L, L, hd, attrs.scale);
+        scatterHead(tmp, g, b, h, dqOut as Float32Array);
+        transpose(at(ds), L, L, at(dst));
+        transpose(at(qh), L, hd, at(qht));
+        gemmNT(at(dst), at(qht), at(tmp), L, L, hd, attrs.scale);
+        scatterHead(tmp, g, b, h, dkOut as Float32Array);
+      }
+    }
+  },
+});
+
+tf.registerGradient({
+  kernelName: ATTENTION,
+  inputsToSave: ['q', 'k', 'v'],
+  outputsToSave: [false, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [q, k, v, probs] = saved;
+    const dc = (dys as tf.Tensor[])[0];
+    const [dq, dk, dv] = runKernel(ATTENTION_GRAD, { dc, q, k, v, probs }, attrs);
+    return { q: () => dq, k: () => dk, v: () => dv };
+  },
+});
+
+export interface AttentionOptions {
+  heads: number;
+  /** Dropout on the attention probabilities; null when not training. */
+  dropout: { rate: number; seed?: number } | null;
+}
+
+/**
+ * Context vectors `[B·L, H]` from the query/key/value projections `[B·L, H]` and the additive
+ * key mask `[B, 1, 1, L]`.
+ */
+export function selfAttention(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  maskAdd: tf.Tensor4D,
+  opts: AttentionOptions,
+): tf.Tensor2D {
+  const [B, , , L] = maskAdd.shape;
+  const H = q.shape[1];
+  const nh = opts.heads;
+  const hd = H / nh;
+  const scale = 1 / Math.sqrt(hd);
+  if (fused(ATTENTION)) {
+    const attrs: Attrs = {
+      heads: nh,
+      scale,
+      rate: opts.dropout?.rate ?? 0,
+      seed: opts.dropout?.seed ?? randomSeed(),
+    };
+    return runKernel(ATTENTION, { q, k, v, mask: maskAdd }, attrs)[0] as tf.Tensor2D;
+  }
+  const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, L, nh, hd]), [0, 2, 1, 3]); // [B, nh, L, hd]
+  const scores = tf.add(tf.mul(tf.matMul(heads(q), heads(k), false, true), scale), maskAdd); // [B, nh, L, L]
+  const softmax = tf.softmax(scores, -1);
+  const probs = opts.dropout
+    ? tf.dropout(softmax, opts.dropout.rate, undefined, opts.dropout.seed)
+    : softmax;
+  return tf.reshape(tf.transpose(tf.matMul(probs, heads(v)), [0, 2, 1, 3]), [B * L, H]);
+}

@@ -1,0 +1,15 @@
+/**
+ * Attune's kernels for the backends that train without a GPU (cpu, wasm): each op below runs one
+ * fused kernel where it is registered for the active backend and the route is `attune`, and the
+ * plain tfjs op chain otherwise (webgpu, or the `stock` route). Importing this module registers
+ * the kernels and their gradients.
+ */
+import './identity.ts';
+
+export { adamwUpdate, type AdamWHyper, type AdamWSlot } from './adamw.ts';
+export { selfAttention, type AttentionOptions } from './attention.ts';
+export { embeddingLookup } from './embedding.ts';
+export { gelu } from './gelu.ts';
+export { addLayerNorm, type DropoutSite } from './layer-norm.ts';
+export { linear, linear3 } from './linear.ts';
+export { setKernelRoute, type KernelRoute } from './route.ts';

@@ -1,0 +1,200 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerArrayKernel, runKernel } from './arrays.ts';
+import { dropoutScales, randomSeed } from './dropout.ts';
+import { fused } from './route.ts';
+
+/**
+ * `torch.nn.LayerNorm(x + r)` over the last axis (biased variance, eps inside the root), the
+ * residual add of every post-LN BERT block folded in. x `[N, H]`; r `[R, H]` with R dividing N,
+ * row i taking r's row i mod R (so the embeddings' position table `[L, H]` broadcasts over the
+ * batch). Per row, with s = x + r:
+ *
+ *   μ = mean(s)   ρ = 1/√(var(s) + ε)   ŝ = (s − μ)·ρ   y = γ·ŝ + β
+ *   g = dy·γ      ds = ρ·(g − mean(g) − ŝ·mean(g·ŝ))
+ *   dx = ds       dr = Σ over the rows sharing a residual row   dγ = Σ dy·ŝ   dβ = Σ dy
+ *
+ * BERT's dropouts sit on either side: `LayerNorm(dropout(x) + r)` after attention and the
+ * feed-forward block, `dropout(LayerNorm(x + r))` after the embeddings. Both fold in here with
+ * the masks of `dropout.ts` (a hash of seed and index), so they cost no dispatch of their own.
+ * The backward pass recomputes μ, ρ and the masks from the saved inputs instead of keeping them,
+ * so nothing beyond the inputs is saved.
+ */
+const ADD_LAYER_NORM = 'AttuneAddLayerNorm';
+const ADD_LAYER_NORM_GRAD = 'AttuneAddLayerNormGrad';
+
+export interface LayerNormAttrs {
+  eps: number;
+  /** Dropout on x before the add (0 = none) and its seed. */
+  inRate: number;
+  inSeed: number;
+  /** Dropout on the output (0 = none) and its seed. */
+  outRate: number;
+  outSeed: number;
+}
+
+/** s = x·dropIn + r for one row, into `s`; returns its mean and 1/σ. */
+function rowSum(
+  x: Float32Array,
+  r: Float32Array,
+  xo: number,
+  ro: number,
+  eps: number,
+  dropIn: Float64Array,
+  s: Float64Array,
+): { mean: number; rstd: number } {
+  const h = s.length;
+  let mean = 0;
+  for (let j = 0; j < h; j++) {
+    const v = x[xo + j] * dropIn[j] + r[ro + j];
+    s[j] = v;
+    mean += v;
+  }
+  mean /= h;
+  let variance = 0;
+  for (let j = 0; j < h; j++) variance += (s[j] - mean) * (s[j] - mean);
+  return { mean, rstd: 1 / Math.sqrt(variance / h + eps) };
+}
+
+registerArrayKernel<LayerNormAttrs>({
+  name: ADD_LAYER_NORM,
+  outputs: ([x]) => [{ shape: x.shape, dtype: 'float32' }],
+  compute([xT, rT, gT, bT], [yOut], a) {
+    const [n, h] = xT.shape;
+    const rows = rT.shape[0];
+    const x = xT.values as Float32Array;
+    const r = rT.values as Float32Array;
+    const gamma = gT.values as Float32Array;
+    const beta = bT.values as Float32Array;
+    const y = yOut as Float32Array;
+    const s = new Float64Array(h);
+    const dropIn = new Float64Array(h);
+    const dropOut = new Float64Array(h);
+    for (let i = 0; i < n; i++) {
+      const xo = i * h;
+      dropoutScales(a.inRate, a.inSeed, xo, dropIn);
+      dropoutScales(a.outRate, a.outSeed, xo, dropOut);
+      const { mean, rstd } = rowSum(x, r, xo, (i % rows) * h, a.eps, dropIn, s);
+      for (let j = 0; j < h; j++)
+        y[xo + j] = ((s[j] - mean) * rstd * gamma[j] + beta[j]) * dropOut[j];
+    }
+  },
+});
+
+registerArrayKernel<LayerNormAttrs>({
+  name: ADD_LAYER_NORM_GRAD,
+  outputs: ([, x, r, gamma]) => [
+    { shape: x.shape, dtype: 'float32' },
+    { shape: r.shape, dtype: 'float32' },
+    { shape: gamma.shape, dtype: 'float32' },
+    { shape: gamma.shape, dtype: 'float32' },
+  ],
+  compute([dyT, xT, rT, gT], [dxOut, drOut, dgOut, dbOut], a) {
+    const [n, h] = xT.shape;
+    const rows = rT.shape[0];
+    const dyIn = dyT.values as Float32Array;
+    const x = xT.values as Float32Array;
+    const r = rT.values as Float32Array;
+    const gamma = gT.values as Float32Array;
+    const dx = dxOut as Float32Array;
+    const dr = drOut as Float32Array;
+    const dgamma = dgOut as Float32Array;
+    const dbeta = dbOut as Float32Array;
+    const s = new Float64Array(h);
+    const dy = new Float64Array(h);
+    const dropIn = new Float64Array(h);
+    const dropOut = new Float64Array(h);
+    for (let i = 0; i < n; i++) {
+      const xo = i * h;
+      const ro = (i % rows) * h;
+      dropoutScales(a.inRate, a.inSeed, xo, dropIn);
+      dropoutScales(a.outRate, a.outSeed, xo, dropOut);
+      const { mean, rstd } = rowSum(x, r, xo, ro, a.eps, dropIn, s);
+      let meanG = 0;
+      let meanGx = 0;
+      for (let j = 0; j < h; j++) {
+        const xhat = (s[j] - mean) * rstd;
+        s[j] = xhat;
+        dy[j] = dyIn[xo + j] * dropOut[j];
+        const g = dy[j] * gamma[j];
+        meanG += g;
+        meanGx += g * xhat;
+        dgamma[j] += dy[j] * xhat;
+        dbeta[j] += dy[j];
+      }
+      meanG /= h;
+      meanGx /= h;
+      for (let j = 0; j < h; j++) {
+        const ds = rstd * (dy[j] * gamma[j] - meanG - s[j] * meanGx);
+        dx[xo + j] = ds * dropIn[j];
+        dr[ro + j] += ds;
+      }
+    }
+  },
+});
+
+tf.registerGradient({
+  kernelName: ADD_LAYER_NORM,
+  inputsToSave: ['x', 'residual', 'gamma'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, residual, gamma] = saved;
+    const [dx, dr, dgamma, dbeta] = runKernel(
+      ADD_LAYER_NORM_GRAD,
+      { dy: dy as tf.Tensor, x, residual, gamma },
+      attrs,
+    );
+    return { x: () => dx, residual: () => dr, gamma: () => dgamma, beta: () => dbeta };
+  },
+});
+
+/** A dropout site: rate and seed (no seed draws one). */
+export interface DropoutSite {
+  rate: number;
+  seed?: number;
+}
+
+/**
+ * `dropOut(LayerNorm(dropIn(x) + residual))` (either dropout null for none), with the stock
+ * composition's numbers; see the formulas above.
+ */
+export function addLayerNorm(
+  x: tf.Tensor2D,
+  residual: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  dropIn: DropoutSite | null = null,
+  dropOut: DropoutSite | null = null,
+): tf.Tensor2D {
+  if (fused(ADD_LAYER_NORM)) {
+    const attrs: LayerNormAttrs = {
+      eps,
+      inRate: dropIn?.rate ?? 0,
+      inSeed: dropIn?.seed ?? randomSeed(),
+      outRate: dropOut?.rate ?? 0,
+      outSeed: dropOut?.seed ?? randomSeed(),
+    };
+    return runKernel(ADD_LAYER_NORM, { x, residual, gamma, beta }, attrs)[0] as tf.Tensor2D;
+  }
+  const drop = (t: tf.Tensor2D, site: DropoutSite | null) =>
+    site ? (tf.dropout(t, site.rate, undefined, site.seed) as tf.Tensor2D) : t;
+  const y = stockAddLayerNorm(drop(x, dropIn), residual, gamma, beta, eps);
+  return drop(y, dropOut);
+}
+
+function stockAddLayerNorm(
+  x: tf.Tensor2D,
+  residual: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+): tf.Tensor2D {
+  const [n, h] = x.shape;
+  const rows = residual.shape[0];
+  const summed =
+    rows === n
+      ? tf.add(x, residual)
+      : tf.reshape(tf.add(tf.reshape(x, [n / rows, rows, h]), residual), [n, h]);
+  const { mean, variance } = tf.moments(summed, -1, true);
+  const normed = tf.div(tf.sub(summed, mean), tf.sqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normed, gamma), beta);
+}

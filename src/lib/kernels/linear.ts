@@ -1,0 +1,209 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  registerArrayKernel,
+  runKernel,
+  wasmKernel,
+  type ArrayKernel,
+  type WasmBackend,
+} from './arrays.ts';
+import { at, gemmNT, transpose } from './gemm.ts';
+import { fused } from './route.ts';
+import { scratch } from './simd.ts';
+
+/**
+ * PyTorch Linear layers that read the same input, `yᵢ = x · Wᵢᵀ + bᵢ` with x `[n, in]`,
+ * Wᵢ `[outᵢ, in]`, bᵢ `[outᵢ]` (one for a plain layer, three for attention's query, key and
+ * value), in one dispatch forward and one backward:
+ *
+ *   dx = Σᵢ dyᵢ · Wᵢ        dWᵢ = dyᵢᵀ · x        dbᵢ = Σ_rows dyᵢ
+ *
+ * On wasm every product is routed to XNNPACK's fast path, which only takes non-transposed 2-D
+ * operands (transposed ones fall to a loop 15× slower): Wᵀ and dyᵀ are materialised first.
+ * On cpu the typed-array GEMM runs all of them in its dot-product form.
+ */
+const LINEAR = 'AttuneLinear';
+/** The same kernel over three layers: a gradient config names the inputs it saves, so one per arity. */
+const LINEAR_3 = 'AttuneLinear3';
+const LINEAR_GRAD = 'AttuneLinearGrad';
+
+/** Input map `{x, w0, b0, w1, b1, …}` ↔ the weight/bias pairs. */
+type Layer = readonly [tf.Tensor2D, tf.Tensor1D];
+
+function layerInputs(x: tf.Tensor, layers: readonly Layer[]): Record<string, tf.Tensor> {
+  const inputs: Record<string, tf.Tensor> = { x };
+  layers.forEach(([w, b], i) => {
+    inputs[`w${i}`] = w;
+    inputs[`b${i}`] = b;
+  });
+  return inputs;
+}
+
+const columnSums = (dy: Float32Array, n: number, o: number, db: Float32Array) => {
+  for (let i = 0; i < n; i++) for (let j = 0; j < o; j++) db[j] += dy[i * o + j];
+};
+
+const forwardKernel = (name: string): ArrayKernel<object> => ({
+  name,
+  // inputs: x, w0, b0, w1, b1, …
+  outputs: ([x, ...wb]) =>
+    wb
+      .filter((_, i) => i % 2 === 0)
+      .map((w) => ({ shape: [x.shape[0], w.shape[0]], dtype: 'float32' })),
+  compute([xT, ...wb], ys) {
+    const [n, k] = xT.shape;
+    ys.forEach((yOut, l) => {
+      const w = wb[2 * l];
+      const bias = wb[2 * l + 1].values as Float32Array;
+      const o = w.shape[0];
+      // Operands copied next to the SIMD kernel (O(size), against O(n·k·o) for the product).
+      const [x, wc, y] = scratch([n * k, o * k, n * o]);
+      x.set(xT.values);
+      wc.set(w.values);
+      gemmNT(at(x), at(wc), at(y), n, k, o);
+      const out = yOut as Float32Array;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < o; j++) out[i * o + j] = y[i * o + j] + bias[j];
+    });
+  },
+});
+
+registerArrayKernel(
+  {
+    name: LINEAR_GRAD,
+    // inputs: x, w0, dy0, w1, dy1, …; outputs: dx, dw0, db0, dw1, db1, …
+    outputs: ([x, ...wdy]) => [
+      { shape: x.shape, dtype: 'float32' },
+      ...wdy
+        .filter((_, i) => i % 2 === 0)
+        .flatMap((w) => [
+          { shape: w.shape, dtype: 'float32' as const },
+          { shape: [w.shape[0]], dtype: 'float32' as const },
+        ]),
+    ],
+    compute([xT, ...wdy], [dxOut, ...grads]) {
+      const [n, k] = xT.shape;
+      for (let l = 0; l < wdy.length / 2; l++) {
+        const o = wdy[2 * l].shape[0];
+        const dyIn = wdy[2 * l + 1].values as Float32Array;
+        // Every product in the dot-product form, on transposed copies beside the SIMD kernel.
+        const [dx, xt, wt, dy, dyt, dw] = scratch([n * k, k * n, k * o, n * o, o * n, o * k]);
+        dx.set(dxOut);
+        transpose(at(xT.values as Float32Array), n, k, at(xt));
+        transpose(at(wdy[2 * l].values as Float32Array), o, k, at(wt));
+        dy.set(dyIn);
+        transpose(at(dyIn), n, o, at(dyt));
+        gemmNT(at(dy), at(wt), at(dx), n, o, k, 1, true);
+        gemmNT(at(dyt), at(xt), at(dw), o, n, k);
+        (dxOut as Float32Array).set(dx);
+        grads[2 * l].set(dw);
+        columnSums(dyIn, n, o, grads[2 * l + 1] as Float32Array);
+      }
+    },
+  },
+  ['cpu'],
+);
+
+/** `[rows, cols]` → a new `[cols, rows]` heap tensor, transposed in JS (wasm's Transpose is slower). */
+function wasmTranspose(backend: WasmBackend, t: tf.TensorInfo): tf.TensorInfo {
+  const [rows, cols] = t.shape;
+  const out = backend.makeOutput([cols, rows], 'float32');
+  transpose(
+    at(backend.typedArrayFromHeap(t) as Float32Array),
+    rows,
+    cols,
+    at(backend.typedArrayFromHeap(out) as Float32Array),
+  );
+  return out;
+}
+
+const as3d = (t: tf.TensorInfo): tf.TensorInfo => ({ ...t, shape: [1, ...t.shape] });
+const NO_TRANSPOSE = { transposeA: false, transposeB: false };
+
+const wasmForward: tf.KernelFunc = ({ inputs, backend }) => {
+  const [x, ...wb] = Object.values(inputs) as tf.TensorInfo[];
+  const wasm = backend as unknown as WasmBackend;
+  const ys: tf.TensorInfo[] = [];
+  for (let l = 0; l < wb.length / 2; l++) {
+    const [w, b] = [wb[2 * l], wb[2 * l + 1]];
+    const wt = wasmTranspose(wasm, w);
+    const y = wasmKernel('_FusedMatMul')({
+      inputs: { a: as3d(x), b: as3d(wt), bias: b },
+      attrs: { ...NO_TRANSPOSE, activation: 'linear' },
+      backend,
+    }) as tf.TensorInfo;
+    wasm.disposeData(wt.dataId);
+    ys.push({ ...y, shape: [x.shape[0], w.shape[0]] });
+  }
+  return ys;
+};
+
+tf.registerKernel({
+  kernelName: LINEAR_GRAD,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const [x, ...wdy] = Object.values(inputs) as tf.TensorInfo[];
+    const wasm = backend as unknown as WasmBackend;
+    const matMul = wasmKernel('BatchMatMul');
+    const grads: tf.TensorInfo[] = [];
+    let dx: tf.TensorInfo | null = null;
+    for (let l = 0; l < wdy.length / 2; l++) {
+      const [w, dy] = [wdy[2 * l], wdy[2 * l + 1]];
+      const [n, o] = dy.shape;
+      const part = matMul({ inputs: { a: as3d(dy), b: as3d(w) }, attrs: NO_TRANSPOSE, backend });
+      if (!dx) dx = { ...(part as tf.TensorInfo), shape: x.shape };
+      else {
+        const sum = wasm.typedArrayFromHeap(dx) as Float32Array;
+        const add = wasm.typedArrayFromHeap(part as tf.TensorInfo) as Float32Array;
+        for (let i = 0; i < sum.length; i++) sum[i] += add[i];
+        wasm.disposeData((part as tf.TensorInfo).dataId);
+      }
+      const dyt = wasmTranspose(wasm, dy);
+      const dw = matMul({ inputs: { a: as3d(dyt), b: as3d(x) }, attrs: NO_TRANSPOSE, backend });
+      wasm.disposeData(dyt.dataId);
+      const db = wasm.makeOutput([o], 'float32');
+      const dbValues = wasm.typedArrayFromHeap(db) as Float32Array;
+      dbValues.fill(0);
+      columnSums(wasm.typedArrayFromHeap(dy) as Float32Array, n, o, dbValues);
+      grads.push({ ...(dw as tf.TensorInfo), shape: w.shape }, db);
+    }
+    return [dx!, ...grads];
+  },
+});
+
+const gradFunc: tf.GradFunc = (dys, saved) => {
+  const dyList = Array.isArray(dys) ? dys : [dys];
+  const [x, ...ws] = saved;
+  const inputs: Record<string, tf.Tensor> = { x };
+  dyList.forEach((dy, i) => {
+    inputs[`w${i}`] = ws[i];
+    inputs[`dy${i}`] = dy;
+  });
+  const [dx, ...grads] = runKernel(LINEAR_GRAD, inputs);
+  const out: Record<string, () => tf.Tensor> = { x: () => dx };
+  dyList.forEach((_, i) => {
+    out[`w${i}`] = () => grads[2 * i];
+    out[`b${i}`] = () => grads[2 * i + 1];
+  });
+  return out;
+};
+
+for (const [name, saved] of [
+  [LINEAR, ['x', 'w0']],
+  [LINEAR_3, ['x', 'w0', 'w1', 'w2']],
+] as const) {
+  registerArrayKernel(forwardKernel(name), ['cpu']);
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: wasmForward });
+  tf.registerGradient({ kernelName: name, inputsToSave: [...saved], gradFunc });
+}
+
+/** `x · Wᵀ + b` for x `[n, in]`, W `[out, in]` (PyTorch's layout), b `[out]`. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  if (fused(LINEAR)) return runKernel(LINEAR, layerInputs(x, [[w, b]]))[0] as tf.Tensor2D;
+  return tf.add(tf.matMul(x, w, false, true), b);
+}
+
+/** Three Linear layers over the same input (attention's q, k, v) in one dispatch each way. */
+export function linear3(x: tf.Tensor2D, layers: readonly [Layer, Layer, Layer]): tf.Tensor2D[] {
+  if (fused(LINEAR_3)) return runKernel(LINEAR_3, layerInputs(x, layers)) as tf.Tensor2D[];
+  return layers.map(([w, b]) => tf.add(tf.matMul(x, w, false, true), b));
+}

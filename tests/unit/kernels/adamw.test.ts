@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { adamwUpdate, setKernelRoute, type AdamWSlot } from '../../../src/lib/kernels/index.ts';
+import { BACKENDS, maxAbsDiff, randn, useBackend } from './routes.ts';
+
+const HYPER = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-6 };
+
+/** Three AdamW steps on two parameters (one decayed) from the same start; the final values. */
+function run(route: 'stock' | 'attune', shareFirst = false): Float32Array[] {
+  setKernelRoute(route);
+  // Made inside tidy, as the model and AdamW make theirs: each variable owns its buffer.
+  const params = tf.tidy(() => [tf.variable(randn([30, 7], 1)), tf.variable(randn([7], 2))]);
+  const moments = tf.tidy(() =>
+    params.map((p) => ({
+      m: tf.variable(tf.zerosLike(p), false),
+      v: tf.variable(tf.zerosLike(p), false),
+    })),
+  );
+  // A second tensor on the first parameter's buffer: an in-place write would change it too.
+  const alias = shareFirst ? tf.clone(params[0]) : null;
+  const before = alias?.dataSync().slice();
+  for (let step = 1; step <= 3; step++) {
+    const grads = params.map((p, i) => randn(p.shape, 10 * step + i));
+    const slots: AdamWSlot[] = params.map((param, i) => ({
+      param,
+      grad: grads[i],
+      ...moments[i],
+      weightDecay: i === 0 ? 0.1 : 0,
+    }));
+    adamwUpdate(slots, { ...HYPER, step });
+    tf.dispose(grads);
+  }
+  if (alias) expect(Array.from(alias.dataSync())).toEqual(Array.from(before!));
+  const out = [...params, ...moments.flatMap((m) => [m.m, m.v])].map(
+    (t) => t.dataSync().slice() as Float32Array,
+  );
+  tf.dispose([...params, ...moments.flatMap((m) => [m.m, m.v]), ...(alias ? [alias] : [])]);
+  setKernelRoute('attune');
+  return out;
+}
+
+describe.each(BACKENDS)('fused AdamW on %s', (backend) => {
+  it('gives the parameters and moments of the stock op chain after three steps', async () => {
+    await useBackend(backend);
+    const stock = run('stock');
+    const ours = run('attune');
+    ours.forEach((t, i) => expect(maxAbsDiff(t, stock[i]), `tensor ${i}`).toBeLessThan(1e-6));
+  });
+
+  it('never writes into a buffer another tensor shares', async () => {
+    await useBackend(backend);
+    const stock = run('stock');
+    const ours = run('attune', true);
+    ours.forEach((t, i) => expect(maxAbsDiff(t, stock[i]), `tensor ${i}`).toBeLessThan(1e-6));
+  });
+
+  it('updates every parameter in one dispatch', async () => {
+    await useBackend(backend);
+    const slots = tf.tidy(() =>
+      [tf.variable(tf.ones([5])), tf.variable(tf.ones([3, 2]))].map((param) => ({
+        param,
+        grad: tf.keep(tf.onesLike(param)),
+        m: tf.variable(tf.zerosLike(param), false),
+        v: tf.variable(tf.zerosLike(param), false),
+        weightDecay: 0,
+      })),
+    );
+    const profile = await tf.profile(() => adamwUpdate(slots, { ...HYPER, step: 1 }));
+    expect(profile.kernels.map((k) => k.name)).toEqual(['AttuneAdamW']);
+    tf.dispose(slots.flatMap((s) => [s.param, s.grad, s.m, s.v]));
+  });
+});

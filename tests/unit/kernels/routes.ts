@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { expect } from 'vitest';
+import { setKernelRoute, type KernelRoute } from '../../../src/lib/kernels/index.ts';
+import { mulberry32 } from '../../../src/lib/util/random.ts';
+
+/** The backends our kernels are registered for; every kernel test runs on each. */
+export const BACKENDS = ['cpu', 'wasm'] as const;
+
+export async function useBackend(name: string): Promise<void> {
+  await tf.setBackend(name);
+  await tf.ready();
+}
+
+/** A seeded standard-normal tensor, so every run compares the same numbers. */
+export function randn(shape: number[], seed: number, scale = 1): tf.Tensor {
+  const u = mulberry32(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from(
+    { length: n },
+    () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) * scale,
+  );
+  return tf.tensor(data, shape);
+}
+
+export interface Outcome {
+  value: Float32Array;
+  grads: Float32Array[];
+}
+
+/**
+ * The op's value and its gradients w.r.t. `inputs` under `route`, with a fixed random upstream
+ * gradient (the loss is Σ f(x)·u), read back as arrays.
+ */
+export function outcome(
+  route: KernelRoute,
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+): Outcome {
+  setKernelRoute(route);
+  try {
+    return tf.tidy(() => {
+      const value = f(...inputs);
+      const upstream = randn(value.shape, 99);
+      const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), upstream)))(inputs);
+      return {
+        value: value.dataSync() as Float32Array,
+        grads: grads.map((g) => g.dataSync() as Float32Array),
+      };
+    });
+  } finally {
+    setKernelRoute('attune');
+  }
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Our kernel against the stock op chain: value and every gradient within `tol` (absolute). */
+export function expectSameAsStock(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  tol: number,
+): void {
+  const ours = outcome('attune', f, inputs);
+  const stock = outcome('stock', f, inputs);
+  expect(maxAbsDiff(ours.value, stock.value), 'value').toBeLessThan(tol);
+  ours.grads.forEach((g, i) =>
+    expect(maxAbsDiff(g, stock.grads[i]), `gradient ${i}`).toBeLessThan(tol),
+  );
+}
+
+/** Names of the kernels the engine dispatches for `f` on the attune route, forward and backward. */
+export async function kernelsUsed(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+): Promise<string[]> {
+  setKernelRoute('attune');
+  const profile = await tf.profile(() =>
+    tf.tidy(() => tf.grads((...xs: tf.Tensor[]) => tf.sum(f(...xs)))(inputs)),
+  );
+  return profile.kernels.map((k) => k.name);
+}
