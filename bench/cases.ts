@@ -4,6 +4,7 @@ import type { SentenceModel } from '../src/lib/model/folder.ts';
 import { setKernelRoute, type KernelRoute } from '../src/lib/kernels/index.ts';
 import { measureTraining, type StepFigures } from './measure.ts';
 import { SHAPES, syntheticModel, syntheticPairs, type ShapeSpec } from './models.ts';
+import type { SampleData } from './sample.ts';
 
 /** One bench measurement: a model shape trained on one backend through one kernel route. */
 export interface CaseSpec {
@@ -37,12 +38,24 @@ export interface CaseResult {
 export interface Fixture {
   model: SentenceModel;
   pairs: TrainingPair[];
+  sample: SampleData;
 }
 
-/** The model and pairs a shape trains on: the fixture itself for `tiny`, synthetic otherwise. */
+/**
+ * The model and pairs a shape trains on: the fixture itself for `tiny`; for `sample`, the
+ * studio's sample dataset on all-MiniLM-L6-v2's shape (random weights, its 256-token limit, a
+ * tokenizer that knows the sample's words); synthetic texts that fill every token otherwise.
+ */
 export function workload(shape: ShapeSpec, fixture: Fixture): Fixture {
   if (shape.id === 'tiny') return fixture;
+  if (shape.id === 'sample')
+    return {
+      ...fixture,
+      model: { ...syntheticModel(shape, fixture.model), tokenizer: fixture.sample.tokenizer },
+      pairs: fixture.sample.pairs,
+    };
   return {
+    ...fixture,
     model: syntheticModel(shape, fixture.model),
     pairs: syntheticPairs(fixture.pairs, Math.max(64, 4 * shape.batch)),
   };

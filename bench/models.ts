@@ -11,7 +11,7 @@ import { mulberry32 } from '../src/lib/util/random.ts';
  * tfjs and the PyTorch script see the same tensor shapes.
  */
 export interface ShapeSpec {
-  id: 'tiny' | 'small' | 'minilm';
+  id: 'tiny' | 'small' | 'minilm' | 'sample';
   label: string;
   /** Pairs per batch. */
   batch: number;
@@ -52,6 +52,18 @@ export const SHAPES: Record<ShapeSpec['id'], ShapeSpec> = {
     label: 'MiniLM-L6 6×384, batch 8 × 32 tokens',
     batch: 8,
     tokens: 32,
+    layers: 6,
+    hidden: 384,
+    heads: 12,
+    intermediate: 1536,
+    vocab: 30522,
+  },
+  sample: {
+    id: 'sample',
+    label:
+      'sample dataset (fasteners.csv: query, positive, negative) on MiniLM-L6 6×384, batch 32, ≤ 256 tokens',
+    batch: 32,
+    tokens: 256,
     layers: 6,
     hidden: 384,
     heads: 12,

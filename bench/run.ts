@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --json FILE] [--only node,chromium,pytorch] [--shapes tiny,small,minilm]`
+ * `npm run bench [-- --json FILE] [--only node,chromium,pytorch] [--shapes tiny,small,minilm,sample]`
  *
  * Times the studio's own training step (Trainer: sample, tokenize, forward, MNRL, backward, clip,
  * AdamW) per model shape × backend × kernel route, in Node (cpu, wasm) and in a Chromium worker
  * (webgpu, wasm), next to the same step in PyTorch on this CPU. `stock` rows are tfjs's own op
- * chains (before), `attune` rows our kernels (after). Slow combinations are time-boxed or
+ * chains (before), `attune` rows our kernels (after). The `sample` rows train the studio's sample
+ * dataset with the Train page's defaults: the pairs/s a newcomer sees. Slow combinations are time-boxed or
  * skipped with the reason in the table; a full run stays under ~10 minutes on 2 cores.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +25,7 @@ import {
 } from './cases.ts';
 import { parseFixturePairs, SHAPES, type ShapeSpec } from './models.ts';
 import { runPytorch } from './pytorch.ts';
+import { loadSample, SAMPLE_CSV } from './sample.ts';
 import { markdownTable, type BenchReport } from './report.ts';
 
 function flag(name: string): string | undefined {
@@ -32,7 +34,7 @@ function flag(name: string): string | undefined {
 }
 
 const only = new Set((flag('only') ?? 'node,chromium,pytorch').split(','));
-const shapeIds = new Set((flag('shapes') ?? 'tiny,small,minilm').split(','));
+const shapeIds = new Set((flag('shapes') ?? 'tiny,small,minilm,sample').split(','));
 const jsonPath = flag('json');
 
 /** Timed steps and budget per shape: enough steps for a median on the fast routes, one on the slow. */
@@ -40,6 +42,8 @@ const PLAN: Record<ShapeSpec['id'], { warmup: number; steps: number; budgetMs: n
   tiny: { warmup: 3, steps: 20, budgetMs: 5_000 },
   small: { warmup: 1, steps: 5, budgetMs: 10_000 },
   minilm: { warmup: 1, steps: 5, budgetMs: 15_000 },
+  // Tens of seconds a step on a CPU: the instrumented step is the warm-up.
+  sample: { warmup: 0, steps: 2, budgetMs: 60_000 },
 };
 
 /** Combinations measured once here and too slow for every run (DESIGN.md, "Environment facts"). */
@@ -49,7 +53,12 @@ const TOO_SLOW: Partial<Record<string, string>> = {
   'cpu/stock/minilm': '~810 s/step, for the same reason',
   'webgpu/stock/minilm': 'SwiftShader runs WebGPU on the CPU: minutes per step',
   'webgpu/attune/minilm': 'SwiftShader runs WebGPU on the CPU: minutes per step',
+  'webgpu/stock/sample': 'SwiftShader runs WebGPU on the CPU: minutes per step',
 };
+
+/** The sample rows measure what the studio runs today; the before/after is in the shape rows. */
+const routesOf = (shape: ShapeSpec): KernelRoute[] =>
+  shape.id === 'sample' ? ['attune'] : ['stock', 'attune'];
 
 function spec(shape: ShapeSpec, backend: string, route: KernelRoute): CaseSpec {
   const plan = PLAN[shape.id];
@@ -88,7 +97,7 @@ function nodeSpecs(): CaseSpec[] {
     });
   for (const shape of shapes)
     for (const backend of ['cpu', 'wasm'])
-      for (const route of ['stock', 'attune'] as const) specs.push(spec(shape, backend, route));
+      for (const route of routesOf(shape)) specs.push(spec(shape, backend, route));
   return specs;
 }
 
@@ -98,7 +107,10 @@ function chromiumBatches(): BrowserBatch[] {
   const single = shapes.flatMap((s) => [spec(s, 'webgpu', 'stock'), spec(s, 'wasm', 'attune')]);
   return [
     { wasmThreads: false, specs: single },
-    { wasmThreads: true, specs: shapes.map((s) => spec(s, 'wasm', 'attune')) },
+    {
+      wasmThreads: true,
+      specs: shapes.filter((s) => s.id !== 'sample').map((s) => spec(s, 'wasm', 'attune')),
+    },
   ];
 }
 
@@ -128,7 +140,11 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0];
   const model = await loadSentenceModel(directorySource('tests/fixtures/tiny-bert'));
   const pairs = parseFixturePairs(readFileSync('tests/fixtures/tiny-bert.pairs.csv', 'utf8'));
-  const fixture: Fixture = { model, pairs };
+  const sample = loadSample(
+    readFileSync(SAMPLE_CSV),
+    JSON.parse(readFileSync('tests/fixtures/tiny-bert/tokenizer.json', 'utf8')),
+  );
+  const fixture: Fixture = { model, pairs, sample };
   const report: BenchReport = { machine: machine(loadAtStart), pytorch: {}, results: [] };
 
   if (only.has('node')) {

@@ -5,6 +5,7 @@ import { memorySource } from '../../src/lib/model/source.ts';
 import { allowWasmThreads, useBackend, type BackendName } from '../../src/workers/tf-backend.ts';
 import { runCase, type CaseResult, type CaseSpec, type Fixture } from '../cases.ts';
 import { parseFixturePairs } from '../models.ts';
+import { loadSample } from '../sample.ts';
 
 /** Runs bench cases inside a worker, where the studio trains, on the backends Chromium offers. */
 const FIXTURE_FILES = [
@@ -29,7 +30,9 @@ async function loadFixture(): Promise<Fixture> {
   }
   const model = await loadSentenceModel(memorySource('tiny-bert', files));
   const csv = await (await fetch('/tests/fixtures/tiny-bert.pairs.csv')).text();
-  return { model, pairs: parseFixturePairs(csv) };
+  const sampleCsv = new Uint8Array(await (await fetch('/samples/fasteners.csv')).arrayBuffer());
+  const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(files.get('tokenizer.json')));
+  return { model, pairs: parseFixturePairs(csv), sample: loadSample(sampleCsv, tokenizerJson) };
 }
 
 const api = {

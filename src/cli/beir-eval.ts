@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, numberFlag } from './args.ts';
+import { BACKEND_FLAG, BACKEND_USAGE } from './io.ts';
 import {
   BeirFormatError,
   beirSplit,
@@ -32,7 +33,8 @@ export const EVALUATION_FLAGS_USAGE = `  --beir        BEIR folder: corpus.jsonl
   --report      where to write the JSON report
   --batch-size  texts per embedding batch (default 32)
   --resamples   bootstrap and permutation resamples (default 1000)
-  --seed        seed of the resampling (default 0)`;
+  --seed        seed of the resampling (default 0)
+${BACKEND_USAGE}`;
 
 /** The flags both commands take, for `parseFlags`. */
 export const EVALUATION_FLAGS = {
@@ -42,6 +44,7 @@ export const EVALUATION_FLAGS = {
   'batch-size': { type: 'string' },
   resamples: { type: 'string' },
   seed: { type: 'string' },
+  ...BACKEND_FLAG,
 } as const;
 
 export interface EvaluationSettings {

@@ -4,9 +4,15 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { probeBackends, type BackendChoice } from '../lib/kernels/probe.ts';
+import {
+  PROBE_CANDIDATES,
+  type BackendChoice,
+  type BackendName,
+  type BackendTrial,
+} from '../lib/env/backend-choice.ts';
+import { probeBackends } from '../lib/kernels/probe.ts';
 
-export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+export type { BackendName };
 
 // The wasm binaries are bundled assets: tell tfjs where the bundler put them.
 setWasmPaths({
@@ -42,9 +48,12 @@ export async function useBackend(preferred: BackendName): Promise<BackendName> {
 }
 
 /**
- * Measures a short training step on every backend this worker can start and stays on the fastest
- * that trains correctly (cpu first, as the reference the others must match).
+ * Measures a short training step on each candidate this worker can start and stays on the
+ * fastest that trains correctly (list cpu first: the reference the others must match).
  */
-export function useFastestBackend(): Promise<BackendChoice> {
-  return probeBackends(['cpu', 'wasm', 'webgpu'], (name) => trySetBackend(name as BackendName));
+export function useFastestBackend(
+  candidates: readonly BackendName[] = PROBE_CANDIDATES,
+  onTrial?: (trial: BackendTrial<BackendName>) => void,
+): Promise<BackendChoice<BackendName>> {
+  return probeBackends([...candidates], trySetBackend, onTrial);
 }

@@ -5,6 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { verdictText, type BakeoffReport } from '../../src/lib/eval/bakeoff.ts';
 import { formatBytes } from '../../src/lib/util/format.ts';
 import { runCli } from '../support/cli.ts';
+import { measuredBackend } from '../support/studio-flows.ts';
 
 const WINNER = 'tests/fixtures/tiny-bert';
 const RUNNER_UP = 'tests/fixtures/tiny-bert-b';
@@ -96,6 +97,7 @@ test('two local models are evaluated, ranked by nDCG@10 with intervals, and trai
     .getByRole('navigation', { name: 'Steps' })
     .getByRole('link', { name: 'Evaluate' })
     .click();
+  const backend = await measuredBackend(page);
   const candidates = page.getByRole('group', { name: /^Candidates/ });
   // Each label is the model's name and its parameter count (29.3K).
   await candidates.getByRole('checkbox', { name: /^tiny-bert-b / }).check();
@@ -107,7 +109,7 @@ test('two local models are evaluated, ranked by nDCG@10 with intervals, and trai
   const table = page.getByRole('table', { name: 'Bake-off ranking' });
   await expect(table).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('bakeoff-summary')).toHaveText(
-    `${expected.dataset.evaluated} queries evaluated, 1 dropped (no relevant document) · ${expected.dataset.documents} documents · webgpu`,
+    `${expected.dataset.evaluated} queries evaluated, 1 dropped (no relevant document) · ${expected.dataset.documents} documents · ${backend}`,
   );
   const rows = table.locator('tbody tr');
   await expect(rows).toHaveCount(2);

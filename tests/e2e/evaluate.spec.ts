@@ -24,6 +24,7 @@ import { loadSentenceModel, type SentenceModel } from '../../src/lib/model/folde
 import type { DatasetRecord, RunRecord } from '../../src/lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../../src/lib/train/checkpoint.ts';
 import { runCli } from '../support/cli.ts';
+import { measuredBackend } from '../support/studio-flows.ts';
 
 declare const store: import('./harness/store.ts').HarnessStore;
 
@@ -217,6 +218,7 @@ test('evaluates base against fine-tuned: intervals, p-values, per-query view, to
   await seed(page, { checkpoint });
 
   await page.goto('/#/evaluate');
+  const backend = await measuredBackend(page);
   const evalSet = page.getByRole('combobox', { name: 'Evaluation set' });
   await expect(page.getByRole('combobox', { name: 'Run' })).toHaveValue('tiny-run');
   await expect(evalSet).toHaveValue('tiny-pairs');
@@ -236,7 +238,7 @@ test('evaluates base against fine-tuned: intervals, p-values, per-query view, to
   const metrics = page.getByRole('table', { name: 'Retrieval metrics' });
   await expect(metrics).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('eval-summary')).toContainText(
-    `6 queries evaluated, 0 dropped (no relevant document) · ${TASK.corpus.length} documents · webgpu`,
+    `6 queries evaluated, 0 dropped (no relevant document) · ${TASK.corpus.length} documents · ${backend}`,
   );
   await expect(page.getByTestId('eval-corpus')).toHaveText([
     /^Base: corpus embedded at \d+\.\d docs\/s$/,

@@ -15,6 +15,31 @@ test('studio is cross-origin isolated and names the WebGPU adapter found in a wo
   await expect(page.getByTestId('storage')).toContainText(/Storage .+ of .+/);
 });
 
+test('a probe measures the backends once, the header names the fastest, and a reload reuses it', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  const header = page.getByTestId('training-backend');
+  await expect(header).toHaveText(/^Trains on (webgpu|wasm|cpu) \(fastest measured\)$/, {
+    timeout: 120_000,
+  });
+  const chosen = (await header.textContent())!.match(/^Trains on (\w+)/)![1];
+  // The why: every backend's probe time (or its failure), the chosen one first.
+  const reason = (await header.getAttribute('title'))!;
+  expect(reason).toMatch(new RegExp(`^${chosen}: a probe training step took \\d+ ms`));
+  expect(reason).toMatch(/\b(cpu|wasm) \d+ ms\b/);
+  // SwiftShader emulates the GPU on the same CPU cores, far more slowly: not worth measuring.
+  expect(reason).toMatch(/; webgpu: not measured: WebGPU · google \/ swiftshader is software$/);
+  const stored = await page.evaluate(() => localStorage.getItem('attune.backend-choice'));
+  expect(JSON.parse(stored!).choice.reason).toBe(reason);
+
+  // Measured once: the reloaded page shows the same measurement, not a new one.
+  await page.reload();
+  await expect(header).toHaveAttribute('title', reason, { timeout: 10_000 });
+  await expect(header).toHaveText(`Trains on ${chosen} (fastest measured)`);
+});
+
 test('every step is reachable from the navigation and by URL', async ({ page }) => {
   await page.goto('/');
   const nav = page.getByRole('navigation', { name: 'Steps' });

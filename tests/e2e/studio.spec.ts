@@ -59,8 +59,12 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   await page.getByRole('spinbutton', { name: 'Warmup' }).fill('0');
   await page.getByRole('spinbutton', { name: 'Checkpoint every' }).fill('4');
   await page.getByRole('spinbutton', { name: 'Evaluate every' }).fill('10');
+  // WebGPU by choice: on SwiftShader the probe would pick wasm, and this run is about WebGPU.
+  await page.getByRole('combobox', { name: 'Compute on' }).selectOption('webgpu');
   await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByText('Backend')).toBeVisible();
+  await expect(page.getByRole('definition').filter({ hasText: /^webgpu$/ })).toBeVisible({
+    timeout: 120_000,
+  });
   await expect.poll(() => stepCounter(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
 
   // Pause holds the counter between steps; Resume moves it on.

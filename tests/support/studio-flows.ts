@@ -38,3 +38,10 @@ export async function loadModelFromMirror(page: Page, repo = TINY_REPO): Promise
 export async function openStep(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Steps' }).getByRole('link', { name }).click();
 }
+
+/** The backend the header says the start-up probe picked (what 'Automatic' computes on). */
+export async function measuredBackend(page: Page): Promise<string> {
+  const header = page.getByTestId('training-backend');
+  await expect(header).toHaveText(/^Trains on \w+ \(fastest measured\)$/, { timeout: 120_000 });
+  return (await header.textContent())!.match(/^Trains on (\w+)/)![1];
+}

@@ -23,7 +23,7 @@ import {
 import { formatBytes } from '../../lib/util/format.ts';
 
 const USAGE = `--models DIR1,DIR2[,...] --beir DIR --report FILE.json [--split test]
-       [--batch-size 32] [--resamples 1000] [--seed 0]
+       [--batch-size 32] [--resamples 1000] [--seed 0] [--backend auto]
 
   --models      ${MIN_CANDIDATES} to ${MAX_CANDIDATES} sentence-transformers folders, comma-separated: each is
                 evaluated zero-shot exactly as \`eval --model\` evaluates it, then they are ranked
@@ -82,7 +82,7 @@ async function run(argv: string[]): Promise<number> {
   }
 
   return reportingDataErrors(async () => {
-    await initBackend();
+    await initBackend(flags.backend);
     const split = await loadBeir(beir, settings.splitName);
     let onStage = progress(dirs[0]);
     const { report } = await runBakeoff(

@@ -1,11 +1,19 @@
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
-import { initBackend, loadEncoder, readInput, writeOutput } from '../io.ts';
+import {
+  BACKEND_FLAG,
+  BACKEND_USAGE,
+  initBackend,
+  loadEncoder,
+  readInput,
+  writeOutput,
+} from '../io.ts';
 
-const USAGE = `--model DIR --texts FILE --out FILE.json [--batch-size 32]
+const USAGE = `--model DIR --texts FILE --out FILE.json [--batch-size 32] [--backend auto]
 
   --model       sentence-transformers folder
   --texts       one text per line (blank lines are skipped)
-  --out         writes {"embeddings": [[...], ...]}, after pooling and Normalize as the folder says`;
+  --out         writes {"embeddings": [[...], ...]}, after pooling and Normalize as the folder says
+${BACKEND_USAGE}`;
 
 export const embed: Command = {
   name: 'embed',
@@ -17,6 +25,7 @@ export const embed: Command = {
       texts: { type: 'string' },
       out: { type: 'string' },
       'batch-size': { type: 'string' },
+      ...BACKEND_FLAG,
     });
     const textsPath = required(flags.texts, 'texts');
     const lines = new TextDecoder()
@@ -24,7 +33,7 @@ export const embed: Command = {
       .split(/\r?\n/)
       .filter((l) => l.trim() !== '');
     if (lines.length === 0) throw new CliError(`${textsPath} has no non-blank line to embed`, 65);
-    await initBackend();
+    await initBackend(flags.backend);
     const encoder = await loadEncoder(required(flags.model, 'model'));
     const embeddings = await encoder.embed(lines, {
       batchSize: numberFlag(flags['batch-size'], 'batch-size', 32),

@@ -17,7 +17,7 @@ import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
 import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
 
 const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compare DIR2]
-       [--batch-size 32] [--resamples 1000] [--seed 0]
+       [--batch-size 32] [--resamples 1000] [--seed 0] [--backend auto]
 
   --model       sentence-transformers folder to evaluate (the base, when comparing)
   --compare     a second model folder (e.g. the fine-tuned one): adds bootstrap intervals of
@@ -61,7 +61,7 @@ async function run(argv: string[]): Promise<number> {
   const { batchSize, resampling } = settings;
 
   return reportingDataErrors(async () => {
-    await initBackend();
+    await initBackend(flags.backend);
     const split = await loadBeir(beir, settings.splitName);
     const task = beirTask(split);
     const evaluate = async (dir: string, label: string) =>

@@ -19,7 +19,7 @@ import type { TransformersGenerator } from '../../lib/generate/transformers-gene
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { ModelFormatError } from '../../lib/model/errors.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
-import { initBackend, loadModelDir, writeOutput } from '../io.ts';
+import { BACKEND_FLAG, BACKEND_USAGE, initBackend, loadModelDir, writeOutput } from '../io.ts';
 
 const USAGE = `--model DIR --corpus FILE --examples FILE --generator DIR --out FILE.csv [options]
 
@@ -34,7 +34,8 @@ const USAGE = `--model DIR --corpus FILE --examples FILE --generator DIR --out F
   --temperature 0.7      0 decodes greedily
   --top-p 0.95           nucleus sampling
   --max-new-tokens 32    tokens generated per query at most
-  --seed 42              document d samples from seed + d`;
+  --seed 42              document d samples from seed + d
+${BACKEND_USAGE}`;
 
 const FLAGS = {
   model: { type: 'string' },
@@ -48,6 +49,7 @@ const FLAGS = {
   'top-p': { type: 'string' },
   'max-new-tokens': { type: 'string' },
   seed: { type: 'string' },
+  ...BACKEND_FLAG,
 } as const;
 
 /** Errors about the user's files: printed as they are, exit 65 (bad input data). */
@@ -135,7 +137,7 @@ export const generate: Command = {
       } finally {
         await generator.dispose();
       }
-      await initBackend();
+      await initBackend(flags.backend);
       const encoder = new SentenceEncoder(await loadModelDir(modelDir));
       const ranks = await roundTripRanks(encoder, corpus, queries, topK).finally(() =>
         encoder.dispose(),

@@ -25,7 +25,14 @@ import { minedPairs, negativeColumns } from '../../lib/mine/version.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { ModelFormatError } from '../../lib/model/errors.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
-import { initBackend, loadModelDir, readInput, writeOutput } from '../io.ts';
+import {
+  BACKEND_FLAG,
+  BACKEND_USAGE,
+  initBackend,
+  loadModelDir,
+  readInput,
+  writeOutput,
+} from '../io.ts';
 
 const USAGE = `--model DIR --data FILE --out FILE.csv [options]
 
@@ -43,6 +50,7 @@ const USAGE = `--model DIR --data FILE --out FILE.csv [options]
   --sampling top          top (the hardest) or random (a seeded sample of those in range)
   --seed 42               seed of random sampling
   --batch-size 32         texts per embedding batch
+${BACKEND_USAGE}
 
 Rows whose query gets fewer than --num-negatives negatives are left out, as sentence-transformers'
 mine_hard_negatives leaves them out of its n-tuple output.`;
@@ -62,6 +70,7 @@ const FLAGS = {
   sampling: { type: 'string' },
   seed: { type: 'string' },
   'batch-size': { type: 'string' },
+  ...BACKEND_FLAG,
 } as const;
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
@@ -205,7 +214,7 @@ export const mine: Command = {
         options,
         task.positives.reduce((m, p) => Math.max(m, p.length), 0),
       );
-      const backend = await initBackend();
+      const backend = await initBackend(flags.backend);
       const encoder = new SentenceEncoder(await loadModelDir(modelDir));
       console.log(
         `mining ${plan.numNegatives} negatives for ${task.queries.length} queries among ` +

@@ -15,7 +15,15 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.t
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
 import { Trainer, withDropout, type TrainerState } from '../../lib/train/trainer.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
-import { initBackend, loadModelDir, readInput, writeFolder, writeOutput } from '../io.ts';
+import {
+  BACKEND_FLAG,
+  BACKEND_USAGE,
+  initBackend,
+  loadModelDir,
+  readInput,
+  writeFolder,
+  writeOutput,
+} from '../io.ts';
 
 const USAGE = `--model DIR --data FILE --out DIR [options]
 
@@ -40,7 +48,8 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
   --mini-batch N         GradCache: embed N at a time, same loss and gradients
   --checkpoint-every N   write DIR/checkpoints/step-N.safetensors every N steps
   --resume PATH          continue from a checkpoint file, or the latest in a checkpoints folder
-  --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "backend", ...}`;
+  --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "backend", ...}
+${BACKEND_USAGE}`;
 
 const FLAGS = {
   model: { type: 'string' },
@@ -66,6 +75,7 @@ const FLAGS = {
   'checkpoint-every': { type: 'string' },
   resume: { type: 'string' },
   report: { type: 'string' },
+  ...BACKEND_FLAG,
 } as const;
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
@@ -158,7 +168,7 @@ export const train: Command = {
     const dataPath = required(flags.data, 'data');
     const outDir = required(flags.out, 'out');
     const config = configFrom(flags);
-    const backend = await initBackend();
+    const backend = await initBackend(flags.backend);
     const model = await loadModelDir(modelDir);
     const pairs = await readPairs(dataPath, flags['weight-column']);
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;

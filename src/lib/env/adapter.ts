@@ -47,7 +47,7 @@ export function describeComputeTarget(adapter: AdapterSummary | null): ComputeTa
       label: `WebGPU · ${name}`,
       software: true,
       warning:
-        'WebGPU here is emulated in software (no GPU was found), so training will be slow. Enable hardware acceleration or use a machine with a GPU for real runs.',
+        'WebGPU here is emulated in software (no GPU was found), so training runs on the CPU and will be slow. Enable hardware acceleration or use a machine with a GPU for real runs.',
     };
   }
   return { backend: 'webgpu', label: `WebGPU · ${name}`, software: false };

@@ -1,6 +1,7 @@
 import { proxy } from 'comlink';
 import { openAttuneDb, type Db } from '../store/db.ts';
 import { deleteRun, listRuns, putRun } from '../store/runs.ts';
+import type { BackendPreference } from '../env/backend-choice.ts';
 import type { ModelRef, RunRecord } from '../store/schema.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { etaSeconds } from '../train/smoothing.ts';
@@ -36,6 +37,7 @@ export interface StartRequest {
   model: ModelRef;
   config: TrainConfig;
   evalEvery: number;
+  backend: BackendPreference;
 }
 
 /** How often buffered step events reach the page: smooth charts, no jank at 100 steps/s. */
@@ -94,6 +96,7 @@ class TrainingState {
       model: request.model,
       config: { ...request.config },
       evalEvery: request.evalEvery,
+      backend: request.backend,
       totalSteps: 0,
       step: 0,
       history: [],
@@ -132,8 +135,8 @@ class TrainingState {
     };
     this.workerTensors = null;
     this.worker ??= spawnTrainingWorker();
-    const backend = environment.target?.backend ?? 'webgpu';
     try {
+      const backend = await environment.resolveBackend(run.backend);
       const outcome = await this.worker.api.train(
         run.id,
         backend,

@@ -1,5 +1,6 @@
 import type { DBSchema } from 'idb';
 import type { TrainingPair } from '../data/pairs.ts';
+import type { BackendPreference } from '../env/backend-choice.ts';
 
 /**
  * Attune's IndexedDB schema. Every record type lives here so that one version number covers the
@@ -72,6 +73,8 @@ export interface RunRecord {
   config: Record<string, unknown>;
   /** Evaluate nDCG@10 on the eval split every N steps (0 = only at the start and the end). */
   evalEvery: number;
+  /** The compute backend asked for; a resumed run asks again (absent in runs before the choice). */
+  backend?: BackendPreference;
   totalSteps: number;
   step: number;
   /** One entry per step taken: [step, loss, lr, seconds, pairs, tokens]. */

@@ -51,7 +51,9 @@ describe('cli train', () => {
     expect(r.status).toBe(0);
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.steps).toBe(6);
-    expect(json.backend).toBe('cpu');
+    // No --backend: wasm, the faster CPU backend, reproduces the reference.
+    expect(json.backend).toBe('wasm');
+    expect(r.stdout).toContain(`(${json.backend})`);
     expect(json.pairsPerSecond).toBeGreaterThan(0);
     json.losses.forEach((l: number, i: number) =>
       expect(Math.abs(l - reference.losses[i])).toBeLessThan(1e-5),
@@ -115,6 +117,51 @@ describe('cli train', () => {
     );
   });
 
+  it('trains the same steps on cpu, wasm and the measured choice; refuses a backend Node lacks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attune-backends-'));
+    const losses = (backend: string) => {
+      const report = join(dir, `${backend}.json`);
+      const r = cli(
+        'train',
+        '--model',
+        TINY_BERT,
+        '--data',
+        `${FIXTURES}tiny-bert.pairs.csv`,
+        '--out',
+        join(dir, backend),
+        '--report',
+        report,
+        '--backend',
+        backend,
+        ...REFERENCE_FLAGS,
+      );
+      expect(r.status).toBe(0);
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      // auto reports what it measured to be faster.
+      expect(backend === 'auto' ? ['cpu', 'wasm'] : [backend]).toContain(json.backend);
+      return json.losses as number[];
+    };
+    const cpu = losses('cpu');
+    const wasm = losses('wasm');
+    cpu.forEach((l, i) => expect(Math.abs(l - wasm[i])).toBeLessThan(1e-5));
+    const auto = losses('auto');
+    cpu.forEach((l, i) => expect(Math.abs(l - auto[i])).toBeLessThan(1e-5));
+
+    const r = cli(
+      'train',
+      '--model',
+      TINY_BERT,
+      '--data',
+      'x.csv',
+      '--out',
+      join(dir, 'gpu'),
+      '--backend',
+      'webgpu',
+    );
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--backend expects wasm, cpu or auto, got "webgpu"');
+  });
+
   it('refuses a bad flag value with its name', () => {
     const r = cli(
       'train',
@@ -145,6 +192,9 @@ describe('cli embed', () => {
       join(dir, 'texts.txt'),
       '--out',
       join(dir, 'e.json'),
+      // The backend this process embeds on below, so the numbers are equal bit for bit.
+      '--backend',
+      'cpu',
     );
     expect(r.status).toBe(0);
     const { embeddings } = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
