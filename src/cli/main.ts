@@ -36,7 +36,16 @@ async function main(argv: string[]): Promise<number> {
       console.error(`${command.name}: ${e.message}`);
       return e.exitCode;
     }
-    throw e;
+    // Caught here, not left to Node: the wasm backend's runtime rethrows unhandled rejections
+    // from inside its minified source, which would bury the message under it.
+    const error = e instanceof Error ? e : new Error(String(e));
+    // The core throws RangeError for a value that cannot work (a batch larger than the data…).
+    if (error instanceof RangeError) {
+      console.error(`${command.name}: ${error.message}`);
+      return 64;
+    }
+    console.error(`${command.name}: internal error: ${error.stack ?? error.message}`);
+    return 70;
   }
 }
 

@@ -162,6 +162,27 @@ describe('cli train', () => {
     expect(r.stderr).toContain('--backend expects wasm, cpu or auto, got "webgpu"');
   });
 
+  it('refuses a batch larger than the data in one line, not a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attune-two-'));
+    writeFileSync(
+      join(dir, 'two.csv'),
+      'query,positive\nhello there,hi friend\nbig bolt,large screw\n',
+    );
+    const r = cli(
+      'train',
+      '--model',
+      TINY_BERT,
+      '--data',
+      join(dir, 'two.csv'),
+      '--out',
+      join(dir, 'out'),
+    );
+    expect(r.status).toBe(64);
+    expect(r.stderr.trim()).toBe(
+      'train: cannot fill a batch of 32 without repeating a text: the data has too few distinct pairs; lower the batch size',
+    );
+  });
+
   it('refuses a bad flag value with its name', () => {
     const r = cli(
       'train',
