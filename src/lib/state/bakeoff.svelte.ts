@@ -9,11 +9,12 @@ import type { RetrievalStage } from '../eval/retrieval.ts';
 import { DEFAULT_REVISION, assertRepoId } from '../hub/url.ts';
 import type { LocalModelEntry } from '../store/models.ts';
 import type { ModelRef } from '../store/schema.ts';
-import { spawnEvaluationWorker, type WorkerHandle } from '../../workers/spawn.ts';
+import { spawnEvaluationWorker } from '../../workers/spawn.ts';
 import type { BakeoffWorkerEvent, EvaluationWorkerApi } from '../../workers/evaluation.worker.ts';
 import { environment } from './environment.svelte.ts';
-import { DEFAULT_SETTINGS, type EvaluationPhase } from './evaluation.svelte.ts';
+import { DEFAULT_SETTINGS } from './evaluation.svelte.ts';
 import { models } from './models.svelte.ts';
+import { WorkerRun } from './worker-run.svelte.ts';
 
 /** A model to compare: `name` labels it everywhere (the repo id, or the local model's name). */
 export interface Candidate {
@@ -67,9 +68,8 @@ export function localCandidate(entry: LocalModelEntry): Candidate {
  * worker (its own instance, so a bake-off and an evaluation do not wait for each other), each
  * candidate's progress, the ranked outcome, and "train from this model".
  */
-class BakeoffState {
+class BakeoffState extends WorkerRun<EvaluationWorkerApi, 'done'> {
   chosen = $state.raw<Candidate[]>([]);
-  phase = $state<EvaluationPhase>('idle');
   /** The candidates of the last run, in the order they run; `progress` is parallel to it. */
   lineup = $state.raw<Candidate[]>([]);
   progress = $state.raw<CandidateProgress[]>([]);
@@ -77,15 +77,9 @@ class BakeoffState {
   ranking = $state(false);
   outcome = $state.raw<BakeoffOutcome | null>(null);
   backend = $state('');
-  error = $state<string | null>(null);
-  /** Tensors alive in the worker after the last bake-off (0 when everything was released). */
-  workerTensors = $state<number | null>(null);
 
-  private worker: WorkerHandle<EvaluationWorkerApi> | null = null;
-  private cancelRequested = false;
-
-  get running(): boolean {
-    return this.phase === 'running' || this.phase === 'cancelling';
+  constructor() {
+    super(spawnEvaluationWorker);
   }
 
   get full(): boolean {
@@ -122,43 +116,23 @@ class BakeoffState {
 
   async run(datasetId: string): Promise<void> {
     if (this.running || !this.ready) return;
-    this.phase = 'running';
-    this.cancelRequested = false;
     this.lineup = this.chosen;
     this.progress = this.chosen.map(() => WAITING);
     this.ranking = false;
     this.outcome = null;
-    this.error = null;
-    this.workerTensors = null;
-    this.worker ??= spawnEvaluationWorker();
-    try {
-      this.outcome = await this.worker.api.bakeoff(
+    await this.execute(async (api) => {
+      this.outcome = await api.bakeoff(
         {
           datasetId,
           candidates: this.lineup,
-          backend: environment.target?.backend ?? 'webgpu',
+          backend: await environment.resolveBackend(),
           ...DEFAULT_SETTINGS,
         },
         proxy((e: BakeoffWorkerEvent) => this.receive(e)),
       );
-      this.phase = 'done';
-    } catch (e) {
-      // The worker's cancellation error arrives as a plain Error; this side knows it asked for it.
-      if (this.cancelRequested) this.phase = 'cancelled';
-      else {
-        this.error = e instanceof Error ? e.message : String(e);
-        this.phase = 'failed';
-      }
-    }
+      return 'done';
+    });
     this.ranking = false;
-    this.workerTensors = (await this.worker.api.memory()).numTensors;
-  }
-
-  cancel(): void {
-    if (this.phase !== 'running') return;
-    this.cancelRequested = true;
-    this.phase = 'cancelling';
-    void this.worker?.api.cancel();
   }
 
   /** Selects a ranked model as the base model and opens the Train page. */

@@ -4,7 +4,7 @@ import { openAttuneDb, type Db } from '../store/db.ts';
 import { listDatasets } from '../store/datasets.ts';
 import { listRuns } from '../store/runs.ts';
 import type { DatasetRecord, RunRecord } from '../store/schema.ts';
-import { spawnEvaluationWorker, type WorkerHandle } from '../../workers/spawn.ts';
+import { spawnEvaluationWorker } from '../../workers/spawn.ts';
 import type {
   EvaluationEvent,
   EvaluationRequest,
@@ -13,6 +13,7 @@ import type {
   SystemName,
 } from '../../workers/evaluation.worker.ts';
 import { environment } from './environment.svelte.ts';
+import { WorkerRun, type RunPhase } from './worker-run.svelte.ts';
 
 /** What the progress bar shows: the system and stage being worked on, and how far it is. */
 export interface EvaluationProgress {
@@ -30,7 +31,7 @@ export interface CorpusSource {
   docsPerSecond: number | null;
 }
 
-export type EvaluationPhase = 'idle' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'failed';
+export type EvaluationPhase = RunPhase | 'done';
 
 /** A dataset the page can evaluate on: a pairs dataset's eval split or an imported BEIR set. */
 export interface EvalTarget {
@@ -53,34 +54,28 @@ function targetOf(d: DatasetRecord): EvalTarget | null {
  * itself and writes the embedding cache there; this class lists what can be evaluated, starts
  * and cancels an evaluation, and exposes its progress and outcome to the Evaluate page.
  */
-class EvaluationState {
+class EvaluationState extends WorkerRun<EvaluationWorkerApi, 'done'> {
   runs = $state.raw<RunRecord[]>([]);
   targets = $state.raw<EvalTarget[]>([]);
   /** Ids of the runs that have a stored checkpoint (a fine-tuned model to evaluate). */
   withCheckpoint = $state.raw<ReadonlySet<string>>(new Set());
-  phase = $state<EvaluationPhase>('idle');
   progress = $state.raw<EvaluationProgress | null>(null);
   corpus = $state.raw<Partial<Record<SystemName, CorpusSource>>>({});
   backend = $state<string>('');
   outcome = $state.raw<EvaluationOutcome | null>(null);
   /** The run whose base and fine-tuned models `outcome` compares (null for a base-only outcome). */
   comparedRunId = $state<string | null>(null);
-  error = $state<string | null>(null);
   warnings = $state.raw<string[]>([]);
-  /** Tensors alive in the worker after its last evaluation (0 when everything was released). */
-  workerTensors = $state<number | null>(null);
 
-  private worker: WorkerHandle<EvaluationWorkerApi> | null = null;
   private db: Promise<Db> | null = null;
-  private cancelRequested = false;
   private corpusRate: Partial<Record<SystemName, number | null>> = {};
+
+  constructor() {
+    super(spawnEvaluationWorker);
+  }
 
   private database(): Promise<Db> {
     return (this.db ??= openAttuneDb());
-  }
-
-  get running(): boolean {
-    return this.phase === 'running' || this.phase === 'cancelling';
   }
 
   async refresh(): Promise<void> {
@@ -97,42 +92,22 @@ class EvaluationState {
 
   async run(settings: EvaluationSettings): Promise<void> {
     if (this.running) return;
-    this.phase = 'running';
-    this.cancelRequested = false;
     this.progress = null;
     this.corpus = {};
     this.corpusRate = {};
     this.outcome = null;
     this.comparedRunId = null;
-    this.error = null;
     this.warnings = [];
-    this.workerTensors = null;
-    this.worker ??= spawnEvaluationWorker();
-    const backend = environment.target?.backend ?? 'webgpu';
-    try {
-      this.outcome = await this.worker.api.evaluate(
+    await this.execute(async (api) => {
+      const backend = await environment.resolveBackend();
+      this.outcome = await api.evaluate(
         { ...settings, backend },
         proxy((e: EvaluationEvent) => this.receive(e)),
       );
       this.comparedRunId = settings.compareTuned ? settings.runId : null;
-      this.phase = 'done';
-    } catch (e) {
-      // The worker's cancellation error arrives as a plain Error; this side knows it asked for it.
-      if (this.cancelRequested) this.phase = 'cancelled';
-      else {
-        this.error = e instanceof Error ? e.message : String(e);
-        this.phase = 'failed';
-      }
-    }
+      return 'done';
+    });
     this.progress = null;
-    this.workerTensors = (await this.worker.api.memory()).numTensors;
-  }
-
-  cancel(): void {
-    if (this.phase !== 'running') return;
-    this.cancelRequested = true;
-    this.phase = 'cancelling';
-    void this.worker?.api.cancel();
   }
 
   private receive(e: EvaluationEvent): void {

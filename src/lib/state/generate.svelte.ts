@@ -178,7 +178,7 @@ class GenerateState {
         job.jobId,
         $state.snapshot(model.ref),
         this.topK,
-        environment.target?.backend ?? 'webgpu',
+        await environment.resolveBackend(),
       );
       const filtered = applyFilters(queries, ranks, {
         topK: this.topK,

@@ -17,12 +17,12 @@ import type {
   MiningProgressStage,
   MiningWorkerApi,
 } from '../../workers/mining.worker.ts';
-import { spawnMiningWorker, type WorkerHandle } from '../../workers/spawn.ts';
+import { spawnMiningWorker } from '../../workers/spawn.ts';
 import { datasets } from './datasets.svelte.ts';
 import { environment } from './environment.svelte.ts';
+import { WorkerRun, type RunPhase } from './worker-run.svelte.ts';
 
-export type MiningPhase =
-  'idle' | 'running' | 'cancelling' | 'review' | 'saving' | 'saved' | 'cancelled' | 'failed';
+export type MiningPhase = RunPhase | 'review' | 'saving' | 'saved';
 
 export interface MiningProgress {
   stage: MiningProgressStage;
@@ -55,19 +55,15 @@ const BATCH_SIZE = 32;
  * needs; selection is pure and cheap, so it runs here too, and a rejection re-selects one query
  * at once. Saving sends the rejections back and the worker writes the new dataset version.
  */
-class MiningState {
+class MiningState extends WorkerRun<MiningWorkerApi, 'review' | 'saving' | 'saved'> {
   /** The form's options, kept here so that they survive leaving the page. */
   options = $state<MiningOptions>({ ...DEFAULT_MINING_OPTIONS });
-  phase = $state<MiningPhase>('idle');
   progress = $state.raw<MiningProgress | null>(null);
   backend = $state('');
   review = $state.raw<MiningReview | null>(null);
-  error = $state<string | null>(null);
   saved = $state.raw<{ dataset: DatasetRecord; dropped: number } | null>(null);
   /** Runs with a stored checkpoint: fine-tuned models that can mine. */
   runs = $state.raw<RunRecord[]>([]);
-  /** Tensors alive in the worker after its last mining (0 when everything was released). */
-  workerTensors = $state<number | null>(null);
 
   readonly statistics: MiningStatistics | null = $derived(
     this.review ? miningStatistics(this.review.input, this.review.result) : null,
@@ -84,16 +80,14 @@ class MiningState {
     );
   });
 
-  private worker: WorkerHandle<MiningWorkerApi> | null = null;
   private db: Promise<Db> | null = null;
-  private cancelRequested = false;
+
+  constructor() {
+    super(spawnMiningWorker);
+  }
 
   private database(): Promise<Db> {
     return (this.db ??= openAttuneDb());
-  }
-
-  get running(): boolean {
-    return this.phase === 'running' || this.phase === 'cancelling';
   }
 
   async refresh(): Promise<void> {
@@ -105,19 +99,14 @@ class MiningState {
 
   async mine(request: MineRequest): Promise<void> {
     if (this.running || this.phase === 'saving') return;
-    this.phase = 'running';
-    this.cancelRequested = false;
     this.progress = null;
     this.review = null;
-    this.error = null;
     this.saved = null;
-    this.workerTensors = null;
-    this.worker ??= spawnMiningWorker();
-    try {
-      const ranked = await this.worker.api.mine(
+    await this.execute(async (api) => {
+      const ranked = await api.mine(
         {
           ...request,
-          backend: environment.target?.backend ?? 'webgpu',
+          backend: await environment.resolveBackend(),
           batchSize: BATCH_SIZE,
         },
         proxy((e: MiningEvent) => this.receive(e)),
@@ -127,24 +116,9 @@ class MiningState {
         result: mineHardNegatives(ranked.input, request.options),
         rejected: new Map(),
       };
-      this.phase = 'review';
-    } catch (e) {
-      // The worker's cancellation error arrives as a plain Error; this side knows it asked for it.
-      if (this.cancelRequested) this.phase = 'cancelled';
-      else {
-        this.error = e instanceof Error ? e.message : String(e);
-        this.phase = 'failed';
-      }
-    }
+      return 'review';
+    });
     this.progress = null;
-    this.workerTensors = (await this.worker.api.memory()).numTensors;
-  }
-
-  cancel(): void {
-    if (this.phase !== 'running') return;
-    this.cancelRequested = true;
-    this.phase = 'cancelling';
-    void this.worker?.api.cancel();
   }
 
   /** Rejects (or takes back) negative `row` of query `q`; the query is selected again at once. */

@@ -1,41 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { directorySource } from '../../../src/cli/fs-source.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
-import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
+import type { SentenceModel } from '../../../src/lib/model/folder.ts';
 import { mnrlLoss } from '../../../src/lib/train/losses/mnrl.ts';
-import { lossAndGrads, type ColumnBatch, type StepOptions } from '../../../src/lib/train/step.ts';
-import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
+import { lossAndGrads, type ColumnBatch } from '../../../src/lib/train/step.ts';
+import { reference } from '../model/reference.ts';
+import { gradientNorms, REFERENCE_STEP as opts, referenceBatch } from '../train/reference-batch.ts';
 
 let model: SentenceModel;
 let batch: ColumnBatch;
-const opts: StepOptions = {
-  scale: 20,
-  symmetric: false,
-  training: false,
-  dropoutSeed: 1,
-  miniBatch: null,
-};
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  model = await loadSentenceModel(directorySource(TINY_BERT));
-  const rows = fixturePairs().slice(0, 8);
-  batch = {
-    columns: [rows.map((r) => r.query), rows.map((r) => r.positive), rows.map((r) => r.negative)],
-  };
+  ({ model, batch } = await referenceBatch());
 });
-
-async function gradNorms(grads: Map<string, tf.Tensor>): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const [name, g] of grads) {
-    const n = tf.norm(g);
-    out.set(name, (await n.data())[0]);
-    n.dispose();
-    g.dispose();
-  }
-  return out;
-}
 
 /** The three columns of `batch` embedded once, without dropout: [B, D] each. */
 async function embedded(encoder: SentenceEncoder): Promise<tf.Tensor2D[]> {
@@ -58,8 +35,8 @@ describe('weighted MNRL', () => {
     // The plain loss is the reference's: sentence-transformers' MNRL on this batch.
     expect(Math.abs(plain.loss - reference.first_batch.loss)).toBeLessThan(1e-5);
     expect(ones.loss).toBeCloseTo(plain.loss, 6);
-    const a = await gradNorms(plain.grads);
-    const b = await gradNorms(ones.grads);
+    const a = await gradientNorms(plain.grads);
+    const b = await gradientNorms(ones.grads);
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [name, n] of a)
       expect(Math.abs(b.get(name)! - n), name).toBeLessThan(1e-6 * n + 1e-9);

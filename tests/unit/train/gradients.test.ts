@@ -1,46 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { directorySource } from '../../../src/cli/fs-source.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
-import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
-import { lossAndGrads, type ColumnBatch, type StepOptions } from '../../../src/lib/train/step.ts';
-import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
+import type { SentenceModel } from '../../../src/lib/model/folder.ts';
+import { lossAndGrads, type ColumnBatch } from '../../../src/lib/train/step.ts';
+import { reference } from '../model/reference.ts';
+import { gradientNorms, REFERENCE_STEP as opts, referenceBatch } from './reference-batch.ts';
 
 let model: SentenceModel;
 let batch: ColumnBatch;
-const opts: StepOptions = {
-  scale: 20,
-  symmetric: false,
-  training: false,
-  dropoutSeed: 1,
-  miniBatch: null,
-};
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  model = await loadSentenceModel(directorySource(TINY_BERT));
-  const rows = fixturePairs().slice(0, 8);
-  batch = {
-    columns: [rows.map((r) => r.query), rows.map((r) => r.positive), rows.map((r) => r.negative)],
-  };
+  ({ model, batch } = await referenceBatch());
 });
-
-async function norms(grads: Map<string, tf.Tensor>): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const [name, g] of grads) {
-    const n = tf.norm(g);
-    out.set(name, (await n.data())[0]);
-    n.dispose();
-  }
-  return out;
-}
 
 describe('MNRL loss and gradients on the reference batch', () => {
   it('loss within 1e-5 and every gradient norm within 1e-4 relative of PyTorch', async () => {
     const encoder = new SentenceEncoder(model);
     const { loss, grads } = await lossAndGrads(encoder, batch, opts);
     expect(Math.abs(loss - reference.first_batch.loss)).toBeLessThan(1e-5);
-    const got = await norms(grads);
+    const got = await gradientNorms(grads);
     // The pooler gets no gradient (null in the reference): sentence embeddings never read it.
     const expected = Object.entries(reference.first_batch.grad_norms).filter(
       (e): e is [string, number] => e[1] !== null,
@@ -54,7 +32,6 @@ describe('MNRL loss and gradients on the reference batch', () => {
       if (name.endsWith('attention.self.key.bias')) expect(g, name).toBeLessThan(1e-6);
       else expect(Math.abs(g - ref) / ref, name).toBeLessThan(1e-4);
     }
-    grads.forEach((g) => g.dispose());
     encoder.dispose();
   });
 
