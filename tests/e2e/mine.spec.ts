@@ -1,4 +1,9 @@
-import { dropAndImport, loadModelFromMirror, openStep } from '../support/studio-flows.ts';
+import {
+  dropAndImport,
+  loadModelFromMirror,
+  measuredBackend,
+  openStep,
+} from '../support/studio-flows.ts';
 import { expect, test, type Page } from '@playwright/test';
 
 const REPO = 'sentence-transformers-testing/tiny-bert';
@@ -165,8 +170,14 @@ test('mine hard negatives, reject one, save a new version and train on it', asyn
   await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill('3');
   await page.getByRole('spinbutton', { name: 'Batch size' }).fill('4');
   await page.getByRole('spinbutton', { name: 'Evaluate every' }).fill('0');
+  // "Compute on" left at Automatic: the run trains where the header's probe said.
+  await expect(page.getByRole('combobox', { name: 'Compute on' })).toHaveValue('auto');
+  const backend = await measuredBackend(page);
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('step-counter')).toHaveText('3 / 3', { timeout: 300_000 });
+  await expect(
+    page.getByRole('definition').filter({ hasText: new RegExp(`^${backend}$`) }),
+  ).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
   const runs = page.getByRole('region', { name: 'Runs' });
   await expect(
