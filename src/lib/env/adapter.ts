@@ -12,6 +12,8 @@ export interface AdapterSummary {
 export interface ComputeTarget {
   backend: 'webgpu' | 'cpu';
   label: string;
+  /** "vendor / architecture" of the WebGPU adapter; absent without one. */
+  adapterName?: string;
   software: boolean;
   /** Plain-words warning when training will be slow; absent when it will use a real GPU. */
   warning?: string;
@@ -45,10 +47,11 @@ export function describeComputeTarget(adapter: AdapterSummary | null): ComputeTa
     return {
       backend: 'webgpu',
       label: `WebGPU · ${name}`,
+      adapterName: name,
       software: true,
       warning:
         'WebGPU here is emulated in software (no GPU was found), so training runs on the CPU and will be slow. Enable hardware acceleration or use a machine with a GPU for real runs.',
     };
   }
-  return { backend: 'webgpu', label: `WebGPU · ${name}`, software: false };
+  return { backend: 'webgpu', label: `WebGPU · ${name}`, adapterName: name, software: false };
 }

@@ -28,7 +28,7 @@ export interface BackendTrial<Name extends string = string> {
 
 export interface BackendChoice<Name extends string = string> {
   backend: Name;
-  /** One sentence for the header: which backend and why. */
+  /** Why, in one line: every backend's probe time or failure, the chosen one first. */
   reason: string;
   trials: BackendTrial<Name>[];
 }
@@ -58,11 +58,11 @@ export function rankTrials<Name extends string>(
   const best = ranked[0];
   const others = ranked
     .slice(1)
-    .map((t) => `${t.backend} ${t.ms!.toFixed(0)} ms`)
+    .map((t) => `${t.ms!.toFixed(0)} ms on ${t.backend}`)
     .join(', ');
   const failed = trials.filter((t) => t.error).map((t) => `${t.backend}: ${t.error}`);
   const reason =
-    `${best.backend}: a probe training step took ${best.ms!.toFixed(0)} ms` +
+    `a probe training step took ${best.ms!.toFixed(0)} ms on ${best.backend}` +
     (others ? ` (${others})` : '') +
     (failed.length ? `; ${failed.join('; ')}` : '');
   return { backend: best.backend, reason, trials };

@@ -132,7 +132,10 @@ async function probeWithDeadline(
       .finally(() => clearTimeout(timer));
   });
   if (target.software && target.backend === 'webgpu')
-    trials.push({ backend: 'webgpu', error: `not measured: ${target.label} is software` });
+    trials.push({
+      backend: 'webgpu',
+      error: `not measured, the adapter (${target.adapterName}) is software`,
+    });
   return rankTrials(trials);
 }
 

@@ -13,12 +13,18 @@ const adapter = (over: Partial<AdapterSummary>): AdapterSummary => ({
 describe('describeComputeTarget', () => {
   it('names a hardware adapter by vendor and architecture, with no warning', () => {
     const t = describeComputeTarget(adapter({ vendor: 'nvidia', architecture: 'hopper' }));
-    expect(t).toEqual({ backend: 'webgpu', label: 'WebGPU · nvidia / hopper', software: false });
+    expect(t).toEqual({
+      backend: 'webgpu',
+      label: 'WebGPU · nvidia / hopper',
+      adapterName: 'nvidia / hopper',
+      software: false,
+    });
   });
 
   it('flags SwiftShader as software and warns', () => {
     const t = describeComputeTarget(adapter({ vendor: 'google', architecture: 'swiftshader' }));
     expect(t.label).toBe('WebGPU · google / swiftshader');
+    expect(t.adapterName).toBe('google / swiftshader');
     expect(t.software).toBe(true);
     expect(t.warning).toMatch(/emulated in software/);
   });

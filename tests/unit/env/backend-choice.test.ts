@@ -19,7 +19,7 @@ const SWIFTSHADER: AdapterSummary = {
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0';
 const CHOICE: BackendChoice<'wasm' | 'cpu' | 'webgpu'> = {
   backend: 'wasm',
-  reason: 'wasm: a probe training step took 9 ms (cpu 31 ms, webgpu 840 ms)',
+  reason: 'a probe training step took 9 ms on wasm (31 ms on cpu, 840 ms on webgpu)',
   trials: [
     { backend: 'cpu', ms: 31, loss: 1.38 },
     { backend: 'wasm', ms: 9, loss: 1.38 },
@@ -71,7 +71,7 @@ describe('rankTrials', () => {
     ]);
     expect(choice.backend).toBe('wasm');
     expect(choice.reason).toBe(
-      'wasm: a probe training step took 97 ms (cpu 310 ms); webgpu: no probe step within 6 s',
+      'a probe training step took 97 ms on wasm (310 ms on cpu); webgpu: no probe step within 6 s',
     );
   });
 
