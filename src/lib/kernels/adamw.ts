@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ARRAY_BACKENDS, heapValues } from './arrays.ts';
+import { chunksOf } from './chunks.ts';
 import { fused } from './route.ts';
 
 /**
@@ -119,30 +120,14 @@ function stockUpdate(slot: AdamWSlot, h: AdamWHyper): void {
   });
 }
 
-/**
- * Parameters per dispatch are capped at this many elements, so the new buffers alive at once
- * (3× a chunk) stay small next to the model: MiniLM-L6 takes two dispatches, its 11.7M-entry
- * word embeddings and the rest.
- */
-const CHUNK_ELEMENTS = 1 << 24;
-
 export function adamwUpdate(slots: AdamWSlot[], h: AdamWHyper): void {
   if (!fused(ADAMW)) {
     for (const slot of slots) stockUpdate(slot, h);
     return;
   }
-  let chunk: AdamWSlot[] = [];
-  let size = 0;
-  for (const slot of slots) {
-    if (chunk.length && size + slot.param.size > CHUNK_ELEMENTS) {
-      fusedUpdate(chunk, h);
-      chunk = [];
-      size = 0;
-    }
-    chunk.push(slot);
-    size += slot.param.size;
-  }
-  if (chunk.length) fusedUpdate(chunk, h);
+  // One dispatch per run of ≤ 16M parameter values: the new buffers alive at once (3× a run)
+  // stay small next to the model.
+  for (const run of chunksOf(slots, (s) => s.param.size)) fusedUpdate(run, h);
 }
 
 function fusedUpdate(slots: AdamWSlot[], h: AdamWHyper): void {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedMeanPool } from '../kernels/index.ts';
 import type { PoolingMode } from './pooling-config.ts';
 
 /**
@@ -10,6 +11,9 @@ export function pool(
   attentionMask: tf.Tensor2D,
   mode: PoolingMode,
 ): tf.Tensor2D {
+  // cpu and wasm: mean pooling as one kernel each way (src/lib/kernels/pooling.ts).
+  const fused = mode === 'mean' ? fusedMeanPool(tokens, attentionMask) : null;
+  if (fused) return fused;
   return tf.tidy(() => {
     const [B, L, H] = tokens.shape;
     if (mode === 'cls') return tf.reshape(tf.slice(tokens, [0, 0, 0], [B, 1, H]), [B, H]);

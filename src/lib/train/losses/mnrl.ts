@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedMnrlLoss } from '../../kernels/index.ts';
 
 /**
  * MultipleNegativesRankingLoss (sentence-transformers `losses.MultipleNegativesRankingLoss`).
@@ -45,6 +46,9 @@ export function mnrlLoss(
   candidates: tf.Tensor2D[],
   opts: MnrlOptions,
 ): tf.Scalar {
+  // cpu and wasm: the whole chain below as one kernel each way (src/lib/kernels/mnrl.ts).
+  const fused = fusedMnrlLoss(anchors, candidates, opts);
+  if (fused) return fused;
   return tf.tidy(() => {
     const B = anchors.shape[0];
     const scores = tf.mul(

@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerArrayKernel, runKernel, type Values } from './arrays.ts';
+import { chunksOf } from './chunks.ts';
+import { fused } from './route.ts';
+
+/**
+ * The two halves of `torch.nn.utils.clip_grad_norm_` as one dispatch each:
+ *
+ *   norm = ‖(‖g₁‖, ‖g₂‖, …)‖₂      (each parameter's norm in float32, then the norm of the norms)
+ *   gᵢ ← gᵢ · coef                  (every gradient, one float32 product per value)
+ *
+ * The stock chains take two dispatches per parameter for the norm and one for each product.
+ */
+const GLOBAL_NORM = 'AttuneGlobalNorm';
+const SCALE = 'AttuneScale';
+
+/**
+ * Σx² in float64 over four running sums: torch sums float32 lanes, so the two agree to float32
+ * rounding of the result, which is all the float32 norm keeps.
+ */
+function sumOfSquares(x: Values): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n4 = x.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    s0 += x[i] * x[i];
+    s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2];
+    s3 += x[i + 3] * x[i + 3];
+  }
+  for (let i = n4; i < x.length; i++) s0 += x[i] * x[i];
+  return s0 + s1 + s2 + s3;
+}
+
+registerArrayKernel({
+  name: GLOBAL_NORM,
+  outputs: () => [{ shape: [], dtype: 'float32' }],
+  compute(inputs, [out]) {
+    let total = 0;
+    for (const { values } of inputs) {
+      const norm = Math.fround(Math.sqrt(sumOfSquares(values)));
+      total += norm * norm;
+    }
+    out[0] = Math.sqrt(total);
+  },
+});
+
+interface ScaleAttrs {
+  factor: number;
+}
+
+registerArrayKernel<ScaleAttrs>({
+  name: SCALE,
+  outputs: (inputs) => inputs.map((t) => ({ shape: t.shape, dtype: 'float32' as const })),
+  compute(inputs, outputs, { factor }) {
+    inputs.forEach(({ values: x }, k) => {
+      const y = outputs[k];
+      for (let i = 0; i < x.length; i++) y[i] = x[i] * factor;
+    });
+  },
+});
+
+const named = (tensors: tf.Tensor[]) => Object.fromEntries(tensors.map((t, i) => [`x${i}`, t]));
+
+/** The L2 norm of all `tensors` taken together, as a float32 scalar (0 for none, as torch gives). */
+export function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
+  if (!tensors.length) return tf.scalar(0);
+  if (fused(GLOBAL_NORM)) return runKernel(GLOBAL_NORM, named(tensors))[0] as tf.Scalar;
+  return tf.tidy(() => tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g)))))) as tf.Scalar;
+}
+
+/** Each of `tensors` times `factor` (rounded to float32 first, as a tensor's scalar operand is): new tensors. */
+export function scaleAll(tensors: tf.Tensor[], factor: number): tf.Tensor[] {
+  if (!fused(SCALE)) return tensors.map((t) => tf.mul(t, factor));
+  const attrs: ScaleAttrs = { factor: Math.fround(factor) };
+  // One dispatch per run of ≤ 16M values: the new buffers stay small next to the model.
+  return chunksOf(tensors, (t) => t.size).flatMap((run) => runKernel(SCALE, named(run), attrs));
+}
