@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
-import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
 import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
 import { lossAndGrads } from '../../../src/lib/train/step.ts';
 import { Trainer, withDropout } from '../../../src/lib/train/trainer.ts';
-import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
+import {
+  fixturePairs,
+  fixtureTrainingPairs,
+  reference,
+  REFERENCE_RUN,
+  TINY_BERT,
+} from '../model/reference.ts';
 import { useBackend } from './routes.ts';
 
 /**
@@ -65,25 +70,8 @@ describe('the tiny fixture on wasm', () => {
 
   it('reproduces six AdamW steps of sentence-transformers', async () => {
     await useBackend('wasm');
-    const pairs: TrainingPair[] = rows.map((r) => ({
-      query: r.query,
-      positive: r.positive,
-      negatives: [r.negative],
-    }));
-    const config = resolveTrainConfig({
-      steps: reference.hyper.steps,
-      batchSize: reference.hyper.batch_size,
-      lr: reference.hyper.lr,
-      adamEps: reference.hyper.eps,
-      weightDecay: reference.hyper.weight_decay,
-      scale: reference.hyper.scale,
-      decayAll: true,
-      schedule: 'constant',
-      warmupRatio: 0,
-      maxGradNorm: 0,
-      shuffle: false,
-      dropout: 0,
-    });
+    const pairs = fixtureTrainingPairs();
+    const config = resolveTrainConfig(REFERENCE_RUN);
     const encoder = new SentenceEncoder(withDropout(model, 0));
     const trainer = new Trainer(encoder, pairs, config);
     const losses: number[] = [];

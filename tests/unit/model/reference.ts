@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
+import type { TrainConfig } from '../../../src/lib/train/config.ts';
 
 /** The outputs of transformers 4.29 + sentence-transformers 2.2.2 on the tiny fixture (see its `env`). */
 export interface Reference {
@@ -46,3 +48,28 @@ export function fixturePairs(): { query: string; positive: string; negative: str
     return { query, positive, negative };
   });
 }
+
+/** The fixture CSV as training pairs: query, positive, and the negative as the one extra column. */
+export function fixtureTrainingPairs(): TrainingPair[] {
+  return fixturePairs().map((r) => ({
+    query: r.query,
+    positive: r.positive,
+    negatives: [r.negative],
+  }));
+}
+
+/** The reference run's settings (its `hyper` field): plain AdamW on everything, constant lr, no clipping. */
+export const REFERENCE_RUN: Partial<TrainConfig> = {
+  steps: reference.hyper.steps,
+  batchSize: reference.hyper.batch_size,
+  lr: reference.hyper.lr,
+  adamEps: reference.hyper.eps,
+  weightDecay: reference.hyper.weight_decay,
+  scale: reference.hyper.scale,
+  decayAll: true,
+  schedule: 'constant',
+  warmupRatio: 0,
+  maxGradNorm: 0,
+  shuffle: false,
+  dropout: 0,
+};

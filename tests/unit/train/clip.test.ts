@@ -9,7 +9,7 @@ import { clipGradNorm } from '../../../src/lib/train/clip.ts';
 import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
 import { Trainer, withDropout } from '../../../src/lib/train/trainer.ts';
 import { BACKENDS, randn, useBackend } from '../kernels/routes.ts';
-import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
+import { fixtureTrainingPairs, reference, REFERENCE_RUN, TINY_BERT } from '../model/reference.ts';
 
 /** The reference run's per-step global norms (`clip_grad_norm_`'s total_norm, no clipping). */
 const referenceSteps = (reference as typeof reference & { steps: { grad_global_norm: number }[] })
@@ -20,11 +20,7 @@ let pairs: TrainingPair[];
 
 beforeAll(async () => {
   model = await loadSentenceModel(directorySource(TINY_BERT));
-  pairs = fixturePairs().map((r) => ({
-    query: r.query,
-    positive: r.positive,
-    negatives: [r.negative],
-  }));
+  pairs = fixtureTrainingPairs();
 });
 
 /** Fresh gradient-like tensors, by name. */
@@ -48,20 +44,7 @@ async function clipOn(route: KernelRoute, maxNorm: number) {
 describe.each(BACKENDS)('clipGradNorm on %s', (backend) => {
   it("reports the reference run's global gradient norm at each of its six steps", async () => {
     await useBackend(backend);
-    const config = resolveTrainConfig({
-      steps: reference.hyper.steps,
-      batchSize: reference.hyper.batch_size,
-      lr: reference.hyper.lr,
-      adamEps: reference.hyper.eps,
-      weightDecay: reference.hyper.weight_decay,
-      scale: reference.hyper.scale,
-      decayAll: true,
-      schedule: 'constant',
-      warmupRatio: 0,
-      maxGradNorm: 0,
-      shuffle: false,
-      dropout: 0,
-    });
+    const config = resolveTrainConfig(REFERENCE_RUN);
     const encoder = new SentenceEncoder(withDropout(model, config.dropout));
     const trainer = new Trainer(encoder, pairs, config);
     for (const { grad_global_norm: want } of referenceSteps) {

@@ -7,35 +7,15 @@ import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/fo
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../../src/lib/train/config.ts';
 import { Trainer, withDropout } from '../../../src/lib/train/trainer.ts';
-import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
+import { fixtureTrainingPairs, reference, REFERENCE_RUN, TINY_BERT } from '../model/reference.ts';
 
 let model: SentenceModel;
 let pairs: TrainingPair[];
 
-/** The reference run's settings (its `hyper` field): plain AdamW on everything, constant lr, no clipping. */
-const REFERENCE_RUN: Partial<TrainConfig> = {
-  steps: reference.hyper.steps,
-  batchSize: reference.hyper.batch_size,
-  lr: reference.hyper.lr,
-  adamEps: reference.hyper.eps,
-  weightDecay: reference.hyper.weight_decay,
-  scale: reference.hyper.scale,
-  decayAll: true,
-  schedule: 'constant',
-  warmupRatio: 0,
-  maxGradNorm: 0,
-  shuffle: false,
-  dropout: 0,
-};
-
 beforeAll(async () => {
   await tf.setBackend('cpu');
   model = await loadSentenceModel(directorySource(TINY_BERT));
-  pairs = fixturePairs().map((r) => ({
-    query: r.query,
-    positive: r.positive,
-    negatives: [r.negative],
-  }));
+  pairs = fixtureTrainingPairs();
 });
 
 async function run(config: TrainConfig, stopAt?: number) {
