@@ -89,11 +89,17 @@ function runOnWasm<A>(
     view.fill(0);
     return view;
   });
-  kernel.compute(
-    inputs.map((t) => ({ shape: t.shape, values: backend.typedArrayFromHeap(t) })),
-    outs,
-    attrs,
-  );
+  try {
+    kernel.compute(
+      inputs.map((t) => ({ shape: t.shape, values: backend.typedArrayFromHeap(t) })),
+      outs,
+      attrs,
+    );
+  } catch (e) {
+    // A kernel that refuses its inputs leaves no heap buffer behind.
+    infos.forEach((info) => backend.disposeData(info.dataId));
+    throw e;
+  }
   return infos;
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerArrayKernel, runKernel } from './arrays.ts';
-import { dropoutScales, randomSeed } from './dropout.ts';
-import { at, gemmNT, transpose } from './gemm.ts';
+import { dropThreshold, hash, randomSeed } from './dropout.ts';
+import { at, gemmNT } from './gemm.ts';
 import { fused } from './route.ts';
 import { scratch } from './simd.ts';
 
@@ -46,30 +46,50 @@ function geometry(q: { shape: number[] }, mask: { shape: number[] }, heads: numb
 
 /** Copies head h of sequence b out of a `[B·L, H]` tensor into `[L, hd]`. */
 function gatherHead(src: Float32Array, g: Geometry, b: number, h: number, dst: Float32Array) {
-  for (let i = 0; i < g.L; i++) {
-    const s = (b * g.L + i) * g.H + h * g.hd;
-    for (let d = 0; d < g.hd; d++) dst[i * g.hd + d] = src[s + d];
+  const { L, H, hd } = g;
+  for (let i = 0; i < L; i++) {
+    const s = (b * L + i) * H + h * hd;
+    for (let d = 0; d < hd; d++) dst[i * hd + d] = src[s + d];
+  }
+}
+
+/** The same head transposed, `[hd, L]`: the products below take both operands along rows. */
+function gatherHeadT(src: Float32Array, g: Geometry, b: number, h: number, dst: Float32Array) {
+  const { L, H, hd } = g;
+  for (let i = 0; i < L; i++) {
+    const s = (b * L + i) * H + h * hd;
+    for (let d = 0; d < hd; d++) dst[d * L + i] = src[s + d];
   }
 }
 
 function scatterHead(src: Float32Array, g: Geometry, b: number, h: number, dst: Float32Array) {
-  for (let i = 0; i < g.L; i++) {
-    const s = (b * g.L + i) * g.H + h * g.hd;
-    for (let d = 0; d < g.hd; d++) dst[s + d] = src[i * g.hd + d];
+  const { L, H, hd } = g;
+  for (let i = 0; i < L; i++) {
+    const s = (b * L + i) * H + h * hd;
+    for (let d = 0; d < hd; d++) dst[s + d] = src[i * hd + d];
   }
 }
 
-/** P' = P with dropout applied, for the block of P starting at flat index `offset`. */
-function dropped(
-  p: Float32Array,
-  offset: number,
-  attrs: Attrs,
-  scales: Float32Array,
-  out: Float32Array,
-) {
-  dropoutScales(attrs.rate, attrs.seed, offset, scales);
-  for (let i = 0; i < out.length; i++) out[i] = p[offset + i] * scales[i];
+/**
+ * The mask applied inside the loops below: P' = P · scale where `hash(seed, index of P) ≥
+ * threshold`, else 0. The scale is rounded to float32, as a stored mask of scales would hold it.
+ */
+interface Mask {
+  on: boolean;
+  seed: number;
+  threshold: number;
+  scale: number;
 }
+
+const maskOf = ({ rate, seed }: Attrs): Mask => ({
+  on: rate !== 0,
+  seed,
+  threshold: dropThreshold(rate),
+  scale: Math.fround(1 / (1 - rate)),
+});
+
+/** exp(d) for d ≤ 0; below −746 exp rounds to 0 in float64, so a masked key's weight skips the call. */
+const expNonPositive = (d: number) => (d < -746 ? 0 : Math.exp(d));
 
 registerArrayKernel<Attrs>({
   name: ATTENTION,
@@ -83,37 +103,46 @@ registerArrayKernel<Attrs>({
   compute([qT, kT, vT, maskT], [ctxOut, probsOut], attrs) {
     const g = geometry(qT, maskT, attrs.heads);
     const { L, hd } = g;
-    const [q, k, v, mask] = [qT, kT, vT, maskT].map((t) => t.values as Float32Array);
+    const q = qT.values as Float32Array;
+    const k = kT.values as Float32Array;
+    const v = vT.values as Float32Array;
+    const mask = maskT.values as Float32Array;
     const ctx = ctxOut as Float32Array;
     const probs = probsOut as Float32Array;
-    const [qh, kh, vh, vht, ch, s, pd, scales] = scratch([
-      ...[0, 1, 2, 3, 4].map(() => L * hd),
-      ...[0, 1, 2].map(() => L * L),
-    ]);
+    const drop = maskOf(attrs);
+    const [qh, kh, vht, ch, s, pd] = scratch([L * hd, L * hd, hd * L, L * hd, L * L, L * L]);
     for (let b = 0; b < g.B; b++) {
       for (let h = 0; h < g.nh; h++) {
         gatherHead(q, g, b, h, qh);
         gatherHead(k, g, b, h, kh);
-        gatherHead(v, g, b, h, vh);
-        transpose(at(vh), L, hd, at(vht));
+        gatherHeadT(v, g, b, h, vht);
         gemmNT(at(qh), at(kh), at(s), L, hd, L, attrs.scale);
         const offset = (b * g.nh + h) * L * L;
         for (let i = 0; i < L; i++) {
+          const row = i * L;
           let max = -Infinity;
           for (let j = 0; j < L; j++) {
-            const x = s[i * L + j] + mask[b * L + j];
-            s[i * L + j] = x;
+            const x = s[row + j] + mask[b * L + j];
+            s[row + j] = x;
             if (x > max) max = x;
           }
           let sum = 0;
           for (let j = 0; j < L; j++) {
-            const e = Math.exp(s[i * L + j] - max);
-            s[i * L + j] = e;
+            const e = expNonPositive(s[row + j] - max);
+            s[row + j] = e;
             sum += e;
           }
-          for (let j = 0; j < L; j++) probs[offset + i * L + j] = s[i * L + j] / sum;
+          // P, then P' = dropout(P) from the stored (float32) P.
+          for (let j = 0; j < L; j++) {
+            const ix = offset + row + j;
+            probs[ix] = s[row + j] / sum;
+            pd[row + j] = drop.on
+              ? hash(drop.seed, ix) >= drop.threshold
+                ? probs[ix] * drop.scale
+                : 0
+              : probs[ix];
+          }
         }
-        dropped(probs, offset, attrs, scales, pd);
         gemmNT(at(pd), at(vht), at(ch), L, L, hd);
         scatterHead(ch, g, b, h, ctx);
       }
@@ -128,40 +157,54 @@ registerArrayKernel<Attrs>({
     const [B, nh, L] = probsT.shape;
     const g: Geometry = { B, L, H: qT.shape[1], nh, hd: qT.shape[1] / nh };
     const hd = g.hd;
-    const [dc, q, k, v, probs] = [dcT, qT, kT, vT, probsT].map((t) => t.values as Float32Array);
+    const dc = dcT.values as Float32Array;
+    const q = qT.values as Float32Array;
+    const k = kT.values as Float32Array;
+    const v = vT.values as Float32Array;
+    const probs = probsT.values as Float32Array;
+    const drop = maskOf(attrs);
     const n = L * hd;
-    const [qh, kh, vh, dch, qht, kht, dcht, tmp, pd, pdt, dp, ds, dst, scales] = scratch([
-      ...Array.from({ length: 8 }, () => n),
-      ...Array.from({ length: 6 }, () => L * L),
+    const [qht, kht, vh, dch, dcht, tmp, pdt, dp, ds, dst, keep] = scratch([
+      ...Array.from({ length: 6 }, () => n),
+      ...Array.from({ length: 5 }, () => L * L),
     ]);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < nh; h++) {
-        gatherHead(q, g, b, h, qh);
-        gatherHead(k, g, b, h, kh);
+        gatherHeadT(q, g, b, h, qht);
+        gatherHeadT(k, g, b, h, kht);
         gatherHead(v, g, b, h, vh);
         gatherHead(dc, g, b, h, dch);
+        gatherHeadT(dc, g, b, h, dcht);
         const offset = (b * nh + h) * L * L;
-        dropped(probs, offset, attrs, scales, pd);
-        // dV_h = P'ᵀ dC_h
-        transpose(at(pd), L, L, at(pdt));
-        transpose(at(dch), L, hd, at(dcht));
+        // P'ᵀ, for dV_h = P'ᵀ dC_h; the mask's scales kept for dP below.
+        for (let i = 0; i < L; i++)
+          for (let j = 0; j < L; j++) {
+            const ix = offset + i * L + j;
+            if (drop.on) {
+              const m = hash(drop.seed, ix) >= drop.threshold ? drop.scale : 0;
+              keep[i * L + j] = m;
+              pdt[j * L + i] = probs[ix] * m;
+            } else pdt[j * L + i] = probs[ix];
+          }
         gemmNT(at(pdt), at(dcht), at(tmp), L, L, hd);
         scatterHead(tmp, g, b, h, dvOut as Float32Array);
-        // dP' = dC_h V_hᵀ, then through the dropout mask (P' = 0 exactly where dropped).
+        // dP' = dC_h V_hᵀ, then through the dropout mask (P' = 0 exactly where dropped); dS and dSᵀ.
         gemmNT(at(dch), at(vh), at(dp), L, hd, L);
-        for (let i = 0; i < L * L; i++) dp[i] *= scales[i];
         for (let i = 0; i < L; i++) {
+          const row = i * L;
           let dot = 0;
-          for (let j = 0; j < L; j++) dot += probs[offset + i * L + j] * dp[i * L + j];
-          for (let j = 0; j < L; j++)
-            ds[i * L + j] = probs[offset + i * L + j] * (dp[i * L + j] - dot);
+          for (let j = 0; j < L; j++) {
+            if (drop.on) dp[row + j] *= keep[row + j];
+            dot += probs[offset + row + j] * dp[row + j];
+          }
+          for (let j = 0; j < L; j++) {
+            ds[row + j] = probs[offset + row + j] * (dp[row + j] - dot);
+            dst[j * L + i] = ds[row + j];
+          }
         }
         // dQ_h = scale · dS K_h, dK_h = scale · dSᵀ Q_h
-        transpose(at(kh), L, hd, at(kht));
         gemmNT(at(ds), at(kht), at(tmp), L, L, hd, attrs.scale);
         scatterHead(tmp, g, b, h, dqOut as Float32Array);
-        transpose(at(ds), L, L, at(dst));
-        transpose(at(qh), L, hd, at(qht));
         gemmNT(at(dst), at(qht), at(tmp), L, L, hd, attrs.scale);
         scatterHead(tmp, g, b, h, dkOut as Float32Array);
       }

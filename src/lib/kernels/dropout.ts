@@ -8,7 +8,7 @@
  */
 
 /** murmur3's 32-bit finaliser over seed and index: uniform, cheap, and order-free. */
-function hash(seed: number, i: number): number {
+export function hash(seed: number, i: number): number {
   let h = (seed ^ Math.imul(i, 0x9e3779b1)) >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -32,10 +32,17 @@ export function dropoutScales(
     out.fill(1);
     return;
   }
-  const threshold = rate * 4294967296;
+  const threshold = dropThreshold(rate);
   const scale = 1 / (1 - rate);
   for (let j = 0; j < out.length; j++) out[j] = hash(seed, offset + j) >= threshold ? scale : 0;
 }
+
+/**
+ * The hash value below which an element is dropped: element i's scale is
+ * `hash(seed, i) >= dropThreshold(rate) ? 1 / (1 − rate) : 0`, as `dropoutScales` writes it, for
+ * kernels that apply the mask inside their own loops instead of filling an array first.
+ */
+export const dropThreshold = (rate: number): number => rate * 4294967296;
 
 /** A seed for a dropout site that was given none. */
 export const randomSeed = (): number => Math.floor(Math.random() * 2 ** 31);

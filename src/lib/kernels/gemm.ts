@@ -40,8 +40,16 @@ export function gemmNT(
     gemmScalar(a, b, out, m, k, n, alpha, accumulate, 0, 0);
     return;
   }
-  const byte = (x: Matrix) => x.data.byteOffset + x.offset * 4;
-  simd.gemm(byte(a), byte(b), byte(out), m, k, n, alpha, accumulate ? 1 : 0);
+  simd.gemm(
+    a.data.byteOffset + a.offset * 4,
+    b.data.byteOffset + b.offset * 4,
+    out.data.byteOffset + out.offset * 4,
+    m,
+    k,
+    n,
+    alpha,
+    accumulate ? 1 : 0,
+  );
   const m2 = m & ~1;
   const n4 = n & ~3;
   // The last row (m odd) in full, then the last columns (n mod 4) of the blocked rows.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerArrayKernel, runKernel } from './arrays.ts';
-import { dropoutScales, randomSeed } from './dropout.ts';
+import { dropThreshold, hash, randomSeed } from './dropout.ts';
 import { fused } from './route.ts';
 
 /**
@@ -32,20 +32,44 @@ export interface LayerNormAttrs {
   outSeed: number;
 }
 
-/** s = x·dropIn + r for one row, into `s`; returns its mean and 1/σ. */
+/** One dropout site as the loops below apply it: scale where `hash(seed, i) ≥ threshold`, else 0. */
+interface Site {
+  on: boolean;
+  seed: number;
+  threshold: number;
+  scale: number;
+}
+
+const site = (rate: number, seed: number): Site => ({
+  on: rate !== 0,
+  seed,
+  threshold: dropThreshold(rate),
+  scale: 1 / (1 - rate),
+});
+
+/** Element i's dropout scale at `d` (1 when the site is off). */
+const scaleAt = (d: Site, i: number) => (d.on ? (hash(d.seed, i) >= d.threshold ? d.scale : 0) : 1);
+
+/**
+ * s = x·dropIn + r for row `xo` (its residual row at `ro`) into `s`, the row's dropIn scales into
+ * `din`; returns the mean and 1/σ of s.
+ */
 function rowSum(
   x: Float32Array,
   r: Float32Array,
   xo: number,
   ro: number,
   eps: number,
-  dropIn: Float64Array,
+  dropIn: Site,
   s: Float64Array,
+  din: Float64Array,
 ): { mean: number; rstd: number } {
-  const h = s.length;
+  const h = din.length;
   let mean = 0;
   for (let j = 0; j < h; j++) {
-    const v = x[xo + j] * dropIn[j] + r[ro + j];
+    const d = scaleAt(dropIn, xo + j);
+    din[j] = d;
+    const v = x[xo + j] * d + r[ro + j];
     s[j] = v;
     mean += v;
   }
@@ -67,15 +91,14 @@ registerArrayKernel<LayerNormAttrs>({
     const beta = bT.values as Float32Array;
     const y = yOut as Float32Array;
     const s = new Float64Array(h);
-    const dropIn = new Float64Array(h);
-    const dropOut = new Float64Array(h);
+    const din = new Float64Array(h);
+    const dropIn = site(a.inRate, a.inSeed);
+    const dropOut = site(a.outRate, a.outSeed);
     for (let i = 0; i < n; i++) {
       const xo = i * h;
-      dropoutScales(a.inRate, a.inSeed, xo, dropIn);
-      dropoutScales(a.outRate, a.outSeed, xo, dropOut);
-      const { mean, rstd } = rowSum(x, r, xo, (i % rows) * h, a.eps, dropIn, s);
+      const { mean, rstd } = rowSum(x, r, xo, (i % rows) * h, a.eps, dropIn, s, din);
       for (let j = 0; j < h; j++)
-        y[xo + j] = ((s[j] - mean) * rstd * gamma[j] + beta[j]) * dropOut[j];
+        y[xo + j] = ((s[j] - mean) * rstd * gamma[j] + beta[j]) * scaleAt(dropOut, xo + j);
     }
   },
 });
@@ -101,20 +124,19 @@ registerArrayKernel<LayerNormAttrs>({
     const dbeta = dbOut as Float32Array;
     const s = new Float64Array(h);
     const dy = new Float64Array(h);
-    const dropIn = new Float64Array(h);
-    const dropOut = new Float64Array(h);
+    const din = new Float64Array(h);
+    const dropIn = site(a.inRate, a.inSeed);
+    const dropOut = site(a.outRate, a.outSeed);
     for (let i = 0; i < n; i++) {
       const xo = i * h;
       const ro = (i % rows) * h;
-      dropoutScales(a.inRate, a.inSeed, xo, dropIn);
-      dropoutScales(a.outRate, a.outSeed, xo, dropOut);
-      const { mean, rstd } = rowSum(x, r, xo, ro, a.eps, dropIn, s);
+      const { mean, rstd } = rowSum(x, r, xo, ro, a.eps, dropIn, s, din);
       let meanG = 0;
       let meanGx = 0;
       for (let j = 0; j < h; j++) {
         const xhat = (s[j] - mean) * rstd;
         s[j] = xhat;
-        dy[j] = dyIn[xo + j] * dropOut[j];
+        dy[j] = dyIn[xo + j] * scaleAt(dropOut, xo + j);
         const g = dy[j] * gamma[j];
         meanG += g;
         meanGx += g * xhat;
@@ -125,7 +147,7 @@ registerArrayKernel<LayerNormAttrs>({
       meanGx /= h;
       for (let j = 0; j < h; j++) {
         const ds = rstd * (dy[j] * gamma[j] - meanG - s[j] * meanGx);
-        dx[xo + j] = ds * dropIn[j];
+        dx[xo + j] = ds * din[j];
         dr[ro + j] += ds;
       }
     }

@@ -38,9 +38,36 @@ function layerInputs(x: tf.Tensor, layers: readonly Layer[]): Record<string, tf.
   return inputs;
 }
 
-const columnSums = (dy: Float32Array, n: number, o: number, db: Float32Array) => {
-  for (let i = 0; i < n; i++) for (let j = 0; j < o; j++) db[j] += dy[i * o + j];
-};
+/**
+ * db[j] = Σᵢ dy[i, j] from dyᵀ `[o, n]`, summed in row order and rounded to float32 at every
+ * step, as adding each row into a float32 db does, but along contiguous memory, four sums at a
+ * time in registers (each one a chain of dependent adds).
+ */
+function columnSums(dyt: Float32Array, n: number, o: number, db: Float32Array): void {
+  let j = 0;
+  for (; j + 4 <= o; j += 4) {
+    const r0 = j * n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < n; i++) {
+      s0 = Math.fround(s0 + dyt[r0 + i]);
+      s1 = Math.fround(s1 + dyt[r0 + n + i]);
+      s2 = Math.fround(s2 + dyt[r0 + 2 * n + i]);
+      s3 = Math.fround(s3 + dyt[r0 + 3 * n + i]);
+    }
+    db[j] = s0;
+    db[j + 1] = s1;
+    db[j + 2] = s2;
+    db[j + 3] = s3;
+  }
+  for (; j < o; j++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum = Math.fround(sum + dyt[j * n + i]);
+    db[j] = sum;
+  }
+}
 
 const forwardKernel = (name: string): ArrayKernel<object> => ({
   name,
@@ -96,7 +123,7 @@ registerArrayKernel(
         gemmNT(at(dyt), at(xt), at(dw), o, n, k);
         (dxOut as Float32Array).set(dx);
         grads[2 * l].set(dw);
-        columnSums(dyIn, n, o, grads[2 * l + 1] as Float32Array);
+        columnSums(dyt, n, o, grads[2 * l + 1] as Float32Array);
       }
     },
   },
@@ -159,11 +186,14 @@ tf.registerKernel({
       }
       const dyt = wasmTranspose(wasm, dy);
       const dw = matMul({ inputs: { a: as3d(dyt), b: as3d(x) }, attrs: NO_TRANSPOSE, backend });
-      wasm.disposeData(dyt.dataId);
       const db = wasm.makeOutput([o], 'float32');
-      const dbValues = wasm.typedArrayFromHeap(db) as Float32Array;
-      dbValues.fill(0);
-      columnSums(wasm.typedArrayFromHeap(dy) as Float32Array, n, o, dbValues);
+      columnSums(
+        wasm.typedArrayFromHeap(dyt) as Float32Array,
+        n,
+        o,
+        wasm.typedArrayFromHeap(db) as Float32Array,
+      );
+      wasm.disposeData(dyt.dataId);
       grads.push({ ...(dw as tf.TensorInfo), shape: w.shape }, db);
     }
     return [dx!, ...grads];

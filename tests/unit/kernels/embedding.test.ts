@@ -28,3 +28,18 @@ describe.each(BACKENDS)('embeddingLookup on %s', (backend) => {
     t.dispose();
   });
 });
+
+describe.each(BACKENDS)('embeddingLookup on %s, an id outside the table', (backend) => {
+  it('is refused with the id, its position and the range, and leaves no buffer behind', async () => {
+    await useBackend(backend);
+    const table = tf.zeros([5, 3]) as tf.Tensor2D;
+    const ids = tf.tensor1d([1, 4, 5], 'int32');
+    const before = tf.engine().backend.numDataIds();
+    expect(() => embeddingLookup(table, ids)).toThrow(
+      'embedding lookup: id 5 at position 2 is not in [0, 4]',
+    );
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    table.dispose();
+    ids.dispose();
+  });
+});
