@@ -8,11 +8,11 @@
  * dataset with the Train page's defaults: the pairs/s a newcomer sees. Slow combinations are time-boxed or
  * skipped with the reason in the table; a full run stays under ~10 minutes on 2 cores.
  */
-import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { directorySource } from '../src/cli/fs-source.ts';
+import { startBackend } from '../src/lib/env/start-backend.ts';
 import type { KernelRoute } from '../src/lib/kernels/index.ts';
 import { loadSentenceModel } from '../src/lib/model/folder.ts';
 import { runInChromium, type BrowserBatch } from './browser.ts';
@@ -148,13 +148,8 @@ async function main(): Promise<void> {
   const report: BenchReport = { machine: machine(loadAtStart), pytorch: {}, results: [] };
 
   if (only.has('node')) {
-    const useBackend = async (name: string) => {
-      const ok = await tf.setBackend(name).catch(() => false);
-      if (ok) await tf.ready();
-      return ok;
-    };
     for (const s of nodeSpecs()) {
-      const result = await runCase(s, fixture, 'Node', useBackend);
+      const result = await runCase(s, fixture, 'Node', startBackend);
       progress(result);
       report.results.push(result);
     }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { startBackend } from '../lib/env/start-backend.ts';
 import { probeBackends } from '../lib/kernels/probe.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
@@ -39,16 +39,6 @@ export const BACKEND_USAGE =
 
 /** The backends a Node process can start: WebGPU is the browser's. */
 const NODE_BACKENDS = ['cpu', 'wasm'] as const;
-type NodeBackend = (typeof NODE_BACKENDS)[number];
-
-async function trySetBackend(name: NodeBackend): Promise<boolean> {
-  const ok = await tf.setBackend(name).catch(() => false);
-  if (!ok) return false;
-  await tf.ready();
-  // The cpu backend prints a tfjs-node advertisement on first use; the CLI's output is for results.
-  if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  return true;
-}
 
 /**
  * Starts the backend `--backend` names. The default is wasm: both Node backends run on the CPU,
@@ -59,14 +49,14 @@ async function trySetBackend(name: NodeBackend): Promise<boolean> {
  */
 export async function initBackend(flag?: string): Promise<string> {
   if (flag === undefined) {
-    if (await trySetBackend('wasm')) return 'wasm';
+    if (await startBackend('wasm')) return 'wasm';
     console.warn('the wasm backend cannot start here; computing on cpu');
     flag = 'cpu';
   }
-  if (flag === 'auto') return (await probeBackends([...NODE_BACKENDS], trySetBackend)).backend;
+  if (flag === 'auto') return (await probeBackends([...NODE_BACKENDS], startBackend)).backend;
   const name = NODE_BACKENDS.find((b) => b === flag);
   if (!name) throw new CliError(`--backend expects wasm, cpu or auto, got "${flag}"`);
-  if (!(await trySetBackend(name))) throw new CliError(`the ${name} backend cannot start here`, 70);
+  if (!(await startBackend(name))) throw new CliError(`the ${name} backend cannot start here`, 70);
   return name;
 }
 

@@ -10,6 +10,7 @@ import {
   type BackendName,
   type BackendTrial,
 } from '../lib/env/backend-choice.ts';
+import { startBackend } from '../lib/env/start-backend.ts';
 import { probeBackends } from '../lib/kernels/probe.ts';
 
 export type { BackendName };
@@ -34,16 +35,10 @@ export function allowWasmThreads(allowed: boolean): void {
 }
 allowWasmThreads(false);
 
-async function trySetBackend(name: BackendName): Promise<boolean> {
-  const ok = await tf.setBackend(name).catch(() => false);
-  if (ok) await tf.ready();
-  return ok;
-}
-
 /** Switches this worker's TensorFlow.js to `preferred`, falling back to cpu when it cannot start. */
 export async function useBackend(preferred: BackendName): Promise<BackendName> {
-  if (preferred !== 'cpu' && (await trySetBackend(preferred))) return preferred;
-  await trySetBackend('cpu');
+  if (preferred !== 'cpu' && (await startBackend(preferred))) return preferred;
+  await startBackend('cpu');
   return 'cpu';
 }
 
@@ -55,5 +50,5 @@ export function useFastestBackend(
   candidates: readonly BackendName[] = PROBE_CANDIDATES,
   onTrial?: (trial: BackendTrial<BackendName>) => void,
 ): Promise<BackendChoice<BackendName>> {
-  return probeBackends([...candidates], trySetBackend, onTrial);
+  return probeBackends([...candidates], startBackend, onTrial);
 }

@@ -68,10 +68,6 @@ export function rankTrials<Name extends string>(
   return { backend: best.backend, reason, trials };
 }
 
-export function isBackendPreference(value: string): value is BackendPreference {
-  return BACKEND_PREFERENCES.some((p) => p.value === value);
-}
-
 /**
  * Bump when the kernels or the probe change: a cached ranking measured with other code says
  * nothing about this one.

@@ -30,23 +30,28 @@ const REFERENCE_FLAGS = [
   '8',
 ];
 
+/** `train` on the fixture CSV with the reference's settings, writing `out` and its JSON report. */
+const trainReference = (out: string, report: string, ...extra: string[]) =>
+  cli(
+    'train',
+    '--model',
+    TINY_BERT,
+    '--data',
+    `${FIXTURES}tiny-bert.pairs.csv`,
+    '--out',
+    out,
+    '--report',
+    report,
+    ...extra,
+    ...REFERENCE_FLAGS,
+  );
+
 describe('cli train', () => {
   it('reproduces the reference losses and writes a loadable folder with a model card', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'attune-train-'));
     const out = join(dir, 'model');
     const report = join(dir, 'report.json');
-    const r = cli(
-      'train',
-      '--model',
-      TINY_BERT,
-      '--data',
-      `${FIXTURES}tiny-bert.pairs.csv`,
-      '--out',
-      out,
-      '--report',
-      report,
-      ...REFERENCE_FLAGS,
-    );
+    const r = trainReference(out, report);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(readFileSync(report, 'utf8'));
@@ -121,20 +126,7 @@ describe('cli train', () => {
     const dir = mkdtempSync(join(tmpdir(), 'attune-backends-'));
     const losses = (backend: string) => {
       const report = join(dir, `${backend}.json`);
-      const r = cli(
-        'train',
-        '--model',
-        TINY_BERT,
-        '--data',
-        `${FIXTURES}tiny-bert.pairs.csv`,
-        '--out',
-        join(dir, backend),
-        '--report',
-        report,
-        '--backend',
-        backend,
-        ...REFERENCE_FLAGS,
-      );
+      const r = trainReference(join(dir, backend), report, '--backend', backend);
       expect(r.status).toBe(0);
       const json = JSON.parse(readFileSync(report, 'utf8'));
       // auto reports what it measured to be faster.

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { AdapterSummary } from '../../../src/lib/env/adapter.ts';
 import {
   cachedChoice,
-  isBackendPreference,
   probeCacheKey,
   rankTrials,
   serializeChoice,
@@ -51,14 +50,6 @@ describe('the cached backend choice', () => {
     expect(
       cachedChoice(JSON.stringify({ key, choice: { ...CHOICE, backend: 'webgl' } }), key),
     ).toBeNull();
-  });
-});
-
-describe('isBackendPreference', () => {
-  it('accepts automatic and the three backends, nothing else', () => {
-    expect(['auto', 'webgpu', 'wasm', 'cpu'].every(isBackendPreference)).toBe(true);
-    expect(isBackendPreference('webgl')).toBe(false);
-    expect(isBackendPreference('')).toBe(false);
   });
 });
 
