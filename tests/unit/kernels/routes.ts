@@ -1,14 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
+import { installNodeWebGPU } from '../../../src/cli/node-webgpu.ts';
 import { setKernelRoute, type KernelRoute } from '../../../src/lib/kernels/index.ts';
 import { mulberry32 } from '../../../src/lib/util/random.ts';
 
 /** The backends our kernels are registered for; every kernel test runs on each. */
 export const BACKENDS = ['cpu', 'wasm'] as const;
 
+/**
+ * Switches to `name`; `webgpu` runs on Dawn (SwiftShader without a GPU) and fails the test with
+ * the reason when it cannot start, rather than skipping it.
+ */
 export async function useBackend(name: string): Promise<void> {
-  await tf.setBackend(name);
+  if (name === 'webgpu') {
+    let reason = '';
+    if (!(await installNodeWebGPU((why) => (reason = why))))
+      throw new Error(`WebGPU cannot start in Node: ${reason}`);
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not start`);
   await tf.ready();
 }
 
