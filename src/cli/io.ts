@@ -1,14 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
-import { isSoftwareAdapter, summariseAdapter } from '../lib/env/adapter.ts';
 import { startBackend } from '../lib/env/start-backend.ts';
 import { probeBackends } from '../lib/kernels/probe.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
 import { CliError } from './args.ts';
 import { directorySource } from './fs-source.ts';
-import { installNodeWebGPU } from './node-webgpu.ts';
+import { adapterIsSoftware, installNodeWebGPU } from './node-webgpu.ts';
 
 /** A file's bytes, or a CliError (exit 66, "cannot open input") naming it. */
 export async function readInput(path: string): Promise<Uint8Array> {
@@ -69,11 +68,6 @@ export async function initBackend(flag?: string): Promise<string> {
   }
   if (!(await startBackend(name))) throw new CliError(`the ${name} backend cannot start here`, 2);
   return name;
-}
-
-async function adapterIsSoftware(): Promise<boolean> {
-  const adapter = await navigator.gpu.requestAdapter();
-  return !adapter || isSoftwareAdapter(summariseAdapter(adapter));
 }
 
 export async function loadModelDir(dir: string): Promise<SentenceModel> {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { isSoftwareAdapter, summariseAdapter } from '../lib/env/adapter.ts';
 import { registerWebGPUBackend } from '../lib/env/webgpu-device.ts';
 
 /**
@@ -53,4 +54,10 @@ export function installNodeWebGPU(why?: (reason: string) => void): Promise<boole
     return true;
   })();
   return installed;
+}
+
+/** Whether the adapter Dawn gives this process emulates a GPU on the CPU (SwiftShader, lavapipe). */
+export async function adapterIsSoftware(): Promise<boolean> {
+  const adapter = await navigator.gpu.requestAdapter();
+  return !adapter || isSoftwareAdapter(summariseAdapter(adapter));
 }
