@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 /**
  * The WebGPU device Attune computes on, requested by us rather than by tfjs's own factory so that
@@ -49,10 +49,39 @@ export function deviceLoss(): string | null {
   return current.lost.message || current.lost.reason || 'device lost';
 }
 
-/** Throws GpuLostError when the device this process computes on has been lost. */
+/**
+ * Throws GpuLostError when this process computes on WebGPU and its device has been lost: what the
+ * device computed since may be garbage (a destroyed device runs nothing, and reads can return
+ * stale buffers), so a step or a checkpoint is only trusted while this passes.
+ */
 export function assertDeviceAlive(): void {
+  if (tf.getBackend() !== 'webgpu') return;
   const loss = deviceLoss();
   if (loss !== null) throw new GpuLostError(loss);
+}
+
+/**
+ * `assertDeviceAlive` once the device's pending news is in: an operation can fail on a lost
+ * device (an aborted buffer read) before the `lost` promise has resolved, so an error on WebGPU
+ * waits a moment for it before being taken as the error it claims to be.
+ */
+export async function confirmDeviceAlive(): Promise<void> {
+  if (tf.getBackend() !== 'webgpu' || !current) return;
+  const state = current;
+  await Promise.race([state.device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
+  assertDeviceAlive();
+}
+
+/**
+ * After a loss: drops the dead backend so that the next `setBackend('webgpu')` asks for a new
+ * device (the GPU may be back), and moves this process to `fallback` meanwhile.
+ */
+export async function replaceLostDevice(fallback: string): Promise<void> {
+  if (deviceLoss() === null) return;
+  current = null;
+  if (tf.getBackend() === 'webgpu') await tf.setBackend(fallback);
+  tf.removeBackend('webgpu');
+  registerWebGPUBackend();
 }
 
 /** The device in use, for kernels that encode their own passes and for tests; null before start. */
@@ -81,7 +110,9 @@ async function makeBackend(): Promise<WebGPUBackend> {
   void device.lost.then((info) => {
     state.lost = info;
   });
-  return new WebGPUBackend(device, adapter.info);
+  // Loaded here, not at the top: a process that never computes on WebGPU never loads the backend.
+  const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
+  return new webgpu.WebGPUBackend(device, adapter.info);
 }
 
 /**
