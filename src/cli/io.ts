@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { startBackend } from '../lib/env/start-backend.ts';
-import { probeBackends } from '../lib/kernels/probe.ts';
+import { probeBackends } from '../lib/env/probe.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { ModelFormatError } from '../lib/model/errors.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';

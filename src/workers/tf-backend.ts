@@ -11,7 +11,7 @@ import {
   type BackendTrial,
 } from '../lib/env/backend-choice.ts';
 import { startBackend } from '../lib/env/start-backend.ts';
-import { probeBackends } from '../lib/kernels/probe.ts';
+import { probeBackends } from '../lib/env/probe.ts';
 
 export type { BackendName };
 
