@@ -2,22 +2,28 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { startBackend } from '../lib/env/start-backend.ts';
-import { probeBackends } from '../lib/kernels/probe.ts';
+import { probeBackends } from '../lib/env/probe.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
+import { ModelFormatError } from '../lib/model/errors.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
-import { CliError } from './args.ts';
+import { CliError, EXIT } from './args.ts';
 import { directorySource } from './fs-source.ts';
 import { adapterIsSoftware, installNodeWebGPU } from './node-webgpu.ts';
 
-/** A file's bytes, or a CliError (exit 66, "cannot open input") naming it. */
+/** A file's bytes, or a CliError (exit 2) naming it. */
 export async function readInput(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${path} not found`, 66);
-    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, 66);
+    if (code === 'ENOENT') throw new CliError(`${path} not found`, EXIT.input);
+    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, EXIT.input);
   }
+}
+
+/** A text file, as UTF-8; a missing or unreadable file is a CliError (exit 2) naming it. */
+export async function readText(path: string): Promise<string> {
+  return new TextDecoder().decode(await readInput(path));
 }
 
 export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
@@ -64,14 +70,22 @@ export async function initBackend(flag?: string): Promise<string> {
   if (name === 'webgpu') {
     let reason = 'no WebGPU adapter';
     if (!(await installNodeWebGPU((why) => (reason = why))))
-      throw new CliError(`the webgpu backend cannot start here: ${reason}`, 2);
+      throw new CliError(`the webgpu backend cannot start here: ${reason}`, EXIT.input);
   }
-  if (!(await startBackend(name))) throw new CliError(`the ${name} backend cannot start here`, 2);
+  if (!(await startBackend(name)))
+    throw new CliError(`the ${name} backend cannot start here`, EXIT.internal);
   return name;
 }
 
+/** A model folder on disk; a fault names the file by its path, as the person typed the folder. */
 export async function loadModelDir(dir: string): Promise<SentenceModel> {
-  return loadSentenceModel(directorySource(dir));
+  try {
+    return await loadSentenceModel(directorySource(dir));
+  } catch (e) {
+    if (e instanceof ModelFormatError)
+      throw new CliError(`${join(dir, e.file)}: ${e.detail}`, EXIT.input);
+    throw e;
+  }
 }
 
 export async function loadEncoder(dir: string): Promise<SentenceEncoder> {

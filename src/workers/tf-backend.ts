@@ -12,7 +12,7 @@ import {
 } from '../lib/env/backend-choice.ts';
 import { startBackend } from '../lib/env/start-backend.ts';
 import { registerWebGPUBackend } from '../lib/env/webgpu-device.ts';
-import { probeBackends } from '../lib/kernels/probe.ts';
+import { probeBackends } from '../lib/env/probe.ts';
 
 export type { BackendName };
 

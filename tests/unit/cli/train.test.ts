@@ -169,7 +169,7 @@ describe('cli train', () => {
       '--out',
       join(dir, 'out'),
     );
-    expect(r.status).toBe(64);
+    expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
       'train: cannot fill a batch of 32 without repeating a text: the data has too few distinct pairs; lower the batch size',
     );
