@@ -4,3 +4,4 @@
  * module registers them; it loads without a GPU (nothing runs until a kernel is dispatched).
  */
 import './linear.ts';
+import './gelu.ts';
