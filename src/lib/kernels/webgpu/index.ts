@@ -5,3 +5,4 @@
  */
 import './linear.ts';
 import './gelu.ts';
+import './layer-norm.ts';
