@@ -6,3 +6,4 @@
 import './linear.ts';
 import './gelu.ts';
 import './layer-norm.ts';
+import './embedding.ts';
