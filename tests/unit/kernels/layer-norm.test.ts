@@ -47,6 +47,19 @@ describe.each([...BACKENDS, 'webgpu'])('addLayerNorm on %s', (backend) => {
     tf.dispose([x, positions, gamma, beta]);
   });
 
+  it('sums dγ, dβ and a broadcast residual’s gradient over more rows than one partial sum takes', async () => {
+    await useBackend(backend);
+    // 150 rows: three of the webgpu kernel's 64-row chunks, the last one partial.
+    const x = randn([150, 24], 13);
+    const positions = randn([30, 24], 14);
+    const gamma = randn([24], 15);
+    const beta = randn([24], 16);
+    const f = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      addLayerNorm(x as tf.Tensor2D, r as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
+    await expectSameAsStock(f, [x, positions, gamma, beta], 5e-5);
+    tf.dispose([x, positions, gamma, beta]);
+  });
+
   it('folds dropout before the add and after the norm with the masks of dropout.ts', async () => {
     await useBackend(backend);
     const shape: [number, number] = [10, 16];

@@ -11,9 +11,10 @@ import { HASH, siteFields, siteScale, siteValues } from './dropout.ts';
  *   forward   one workgroup per row: Σs and Σ(s − μ)² as tree reductions in workgroup memory,
  *             then y = (γ·ŝ + β)·dropOut
  *   backward  pass 1, one workgroup per row: μ, ρ, mean(g), mean(g·ŝ) → dx = ds·dropIn, ds,
- *             and the row's (μ, ρ); pass 2, one thread per column: dγ = Σ dy·ŝ and dβ = Σ dy
- *             down the rows (ŝ recomputed from the row statistics), and dr = Σ ds over the rows
- *             that share a residual row when the residual broadcasts
+ *             and the row's (μ, ρ); pass 2, one thread per (column, chunk of 64 rows): partial
+ *             dγ = Σ dy·ŝ and dβ = Σ dy (ŝ recomputed from the row statistics); pass 3, one
+ *             thread per column: the partials' sums, and dr = Σ ds over the rows that share a
+ *             residual row when the residual broadcasts
  *
  * Every sum runs in a fixed order, so results do not depend on scheduling.
  */
@@ -117,16 +118,45 @@ ${ROW_ENTRY}
 }`,
 };
 
-/**
- * Pass 2: thread t < cols sums dγ and dβ of column t down the rows; when the residual
- * broadcasts, thread t < resRows·cols also sums dr at (t / cols, t % cols) over the batch.
- */
-const columnsBackward = (broadcast: boolean): Shader => ({
-  key: `AttuneAddLayerNorm/webgpu/backward-columns/${broadcast}`,
-  outputs: broadcast ? ['dgamma', 'dbeta', 'dr'] : ['dgamma', 'dbeta'],
-  inputs: ['dy', 'x', 'r', 'stats', ...(broadcast ? ['ds'] : [])].map(f32),
+/** Rows per partial sum of pass 2: columns × chunks of rows spread dγ and dβ over the GPU. */
+const CHUNK = 64;
+
+/** Pass 2: partial dγ and dβ of column x over rows [CHUNK·y, CHUNK·(y + 1)), `[chunks, cols]`. */
+const PARTIALS: Shader = {
+  key: 'AttuneAddLayerNorm/webgpu/backward-partials',
+  outputs: ['pgamma', 'pbeta'],
+  inputs: ['dy', 'x', 'r', 'stats'].map(f32),
   uniforms: UNIFORMS,
   code: `${COMMON}
+@compute @workgroup_size(${LANES})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let t = wid.x * ${LANES}u + lane;
+  if (t >= u.cols) { return; }
+  let first = wid.y * ${CHUNK}u;
+  var dg = 0.0;
+  var db = 0.0;
+  for (var row = first; row < min(first + ${CHUNK}u, u.rows); row++) {
+    let i = row * u.cols + t;
+    let d = dy[i] * dropOutScaleAt(i);
+    dg += d * (summed(row, t) - stats[2u * row]) * stats[2u * row + 1u];
+    db += d;
+  }
+  pgamma[wid.y * u.cols + t] = dg;
+  pbeta[wid.y * u.cols + t] = db;
+}`,
+};
+
+/**
+ * Pass 3: thread t < cols adds column t's partials in chunk order into dγ and dβ; when the
+ * residual broadcasts, thread t < resRows·cols also sums dr at (t / cols, t % cols) over the
+ * rows sharing that residual row.
+ */
+const totals = (broadcast: boolean): Shader => ({
+  key: `AttuneAddLayerNorm/webgpu/backward-totals/${broadcast}`,
+  outputs: broadcast ? ['dgamma', 'dbeta', 'dr'] : ['dgamma', 'dbeta'],
+  inputs: ['pgamma', 'pbeta', ...(broadcast ? ['ds'] : [])].map(f32),
+  uniforms: [...SIZES, ['chunks', 'u32']],
+  code: `${GROUP_INDEX}
 @compute @workgroup_size(${LANES})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lane: u32) {
@@ -134,12 +164,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   if (t < u.cols) {
     var dg = 0.0;
     var db = 0.0;
-    for (var row = 0u; row < u.rows; row++) {
-      let i = row * u.cols + t;
-      let d = dy[i] * dropOutScaleAt(i);
-      dg += d * (summed(row, t) - stats[2u * row]) * stats[2u * row + 1u];
-      db += d;
-    }
+    for (var c = 0u; c < u.chunks; c++) { dg += pgamma[c * u.cols + t]; db += pbeta[c * u.cols + t]; }
     dgamma[t] = dg;
     dbeta[t] = db;
   }${
@@ -155,7 +180,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
 }`,
 });
 
-const COLUMNS = [columnsBackward(false), columnsBackward(true)];
+const TOTALS = [totals(false), totals(true)];
 
 function uniformValues(x: tf.TensorInfo, r: tf.TensorInfo, a: LayerNormAttrs): number[] {
   const [rows, cols] = x.shape;
@@ -202,16 +227,25 @@ tf.registerKernel({
       values,
       flatGroups(rows),
     );
+    const chunks = Math.ceil(rows / CHUNK);
+    const [pgamma, pbeta] = runShader(
+      gpu,
+      PARTIALS,
+      [dy, x, r, stats],
+      [{ shape: [chunks, cols] }, { shape: [chunks, cols] }],
+      values,
+      [Math.ceil(cols / LANES), chunks, 1],
+    );
     const broadcast = r.shape[0] !== rows;
     const [dgamma, dbeta, dr] = runShader(
       gpu,
-      COLUMNS[broadcast ? 1 : 0],
-      broadcast ? [dy, x, r, stats, ds] : [dy, x, r, stats],
+      TOTALS[broadcast ? 1 : 0],
+      broadcast ? [pgamma, pbeta, ds] : [pgamma, pbeta],
       [{ shape: [cols] }, { shape: [cols] }, ...(broadcast ? [{ shape: r.shape }] : [])],
-      values,
+      [...values.slice(0, SIZES.length), chunks],
       flatGroups(broadcast ? r.shape[0] * cols : cols, LANES),
     );
-    gpu.disposeData(stats.dataId);
+    for (const t of [stats, pgamma, pbeta]) gpu.disposeData(t.dataId);
     if (!broadcast) return [dx, ds, dgamma, dbeta];
     gpu.disposeData(ds.dataId);
     return [dx, dr, dgamma, dbeta];
