@@ -90,7 +90,7 @@ function bindingsOf(job: Job, layers: number[]): string[] {
  * The backward jobs (dx, then each dWₗ) packed greedily into dispatches of at most `limit`
  * storage bindings each.
  */
-function packBackward(layers: number, limit: number): Job[][] {
+export function packBackward(layers: number, limit: number): Job[][] {
   const all = Array.from({ length: layers }, (_, l) => l);
   const jobs = [dxJob(all), ...all.map(dwJob)];
   const groups: Job[][] = [];
