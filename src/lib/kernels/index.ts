@@ -5,6 +5,7 @@
  * the kernels and their gradients.
  */
 import './identity.ts';
+import './webgpu/index.ts';
 
 export { adamwUpdate, type AdamWHyper, type AdamWSlot } from './adamw.ts';
 export { selfAttention, type AttentionOptions } from './attention.ts';

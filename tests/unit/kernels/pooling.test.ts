@@ -16,7 +16,7 @@ describe.each(BACKENDS)('fused mean pooling on %s', (backend) => {
     const tokens = randn([3, 7, 5], 1);
     const mask = tf.tensor2d(maskRows, [3, 7], 'int32');
     const f = (t: tf.Tensor) => pool(t as tf.Tensor3D, mask, 'mean');
-    expectSameAsStock(f, [tokens], 1e-6);
+    await expectSameAsStock(f, [tokens], 1e-6);
     const used = await kernelsUsed(f, [tokens]);
     expect(used).toEqual(expect.arrayContaining(['AttuneMeanPool', 'AttuneMeanPoolGrad']));
     expect(used).not.toContain('BatchMatMul');
