@@ -4,3 +4,4 @@
  * The module only registers kernel functions; nothing here touches a GPU until one runs.
  */
 import './attention.ts';
+import './pooling.ts';
