@@ -5,3 +5,4 @@
  */
 import './attention.ts';
 import './pooling.ts';
+import './mnrl.ts';
