@@ -6,3 +6,4 @@
 import './attention.ts';
 import './pooling.ts';
 import './mnrl.ts';
+import './grad-norm.ts';
