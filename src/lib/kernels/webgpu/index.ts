@@ -7,3 +7,4 @@ import './attention.ts';
 import './pooling.ts';
 import './mnrl.ts';
 import './grad-norm.ts';
+import './adamw.ts';
