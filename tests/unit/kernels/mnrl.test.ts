@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mnrlLoss } from '../../../src/lib/train/losses/mnrl.ts';
-import { BACKENDS, expectSameAsStock, kernelsUsed, outcome, randn, useBackend } from './routes.ts';
+import {
+  BACKENDS,
+  expectSameAsStock,
+  kernelsUsed,
+  outcome,
+  randn,
+  SUITE,
+  useBackend,
+} from './routes.ts';
 
 /** 6 anchors, their positives and one negative column, 10-d; weights in (0.5, 1.5). */
 function inputs(): tf.Tensor[] {
@@ -18,7 +26,7 @@ const loss =
       weights: weighted ? (w as tf.Tensor1D) : undefined,
     });
 
-describe.each(BACKENDS)('fused MNRL on %s', (backend) => {
+describe.each([...BACKENDS, 'webgpu'])('fused MNRL on %s', SUITE, (backend) => {
   it.each([
     ['plain', false, false],
     ['symmetric', true, false],

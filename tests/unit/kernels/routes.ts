@@ -8,6 +8,9 @@ import { mulberry32 } from '../../../src/lib/util/random.ts';
 /** The backends our kernels are registered for; every kernel test runs on each. */
 export const BACKENDS = ['cpu', 'wasm'] as const;
 
+/** A kernel test's time limit: on SwiftShader the first test compiles every stock pipeline it uses. */
+export const SUITE = { timeout: 300_000 };
+
 /**
  * Switches to `name`; `webgpu` runs on Dawn (SwiftShader without a GPU) and fails the test with
  * the reason when it cannot start, rather than skipping it.

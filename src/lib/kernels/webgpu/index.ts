@@ -7,3 +7,8 @@ import './linear.ts';
 import './gelu.ts';
 import './layer-norm.ts';
 import './embedding.ts';
+import './attention.ts';
+import './pooling.ts';
+import './mnrl.ts';
+import './grad-norm.ts';
+import './adamw.ts';
