@@ -19,6 +19,8 @@ import { resolveModel } from './resolve-model.ts';
 
 export interface ExportOptions {
   dtype: 'F32' | 'F16';
+  /** Also write onnx/model.onnx and onnx/model_quantized.onnx for transformers.js. */
+  onnx?: boolean;
   /** The base-vs-tuned table for the model card, when the run was evaluated. */
   evaluation?: { corpusSize: number; queries: number; metrics: CardMetric[] };
 }
@@ -61,6 +63,7 @@ async function runFolder(
     });
     const files = sentenceTransformersFolder(tuned, tuned.weights, {
       dtype: options.dtype,
+      onnx: options.onnx,
       readme,
     });
     const slug = `${name.split('/').pop()}-attune-step${checkpoint.step}`.replace(/[^\w.-]+/g, '-');

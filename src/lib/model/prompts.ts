@@ -92,6 +92,19 @@ export function retrievalPrompts(config: PromptConfig): RetrievalPrompts {
   };
 }
 
+/**
+ * `config` with the query and document prompts set to `used` (what a run applied), under the names
+ * `encode_query`/`encode_document` look for, so the exported folder embeds as it was trained.
+ */
+export function recordRetrievalPrompts(config: PromptConfig, used: RetrievalPrompts): PromptConfig {
+  const own = retrievalPrompts(config);
+  if (own.query === used.query && own.document === used.document) return config;
+  const prompts: Record<string, string> = { ...config.prompts, query: used.query };
+  const docName = DOCUMENT_PROMPT_NAMES.find((n) => n in config.prompts) ?? 'document';
+  prompts[docName] = used.document;
+  return { ...config, prompts };
+}
+
 export function withPrompt(texts: readonly string[], prompt: string): string[] {
   return prompt ? texts.map((t) => prompt + t) : [...texts];
 }
