@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, numberFlag } from './args.ts';
 import { BACKEND_FLAG, BACKEND_USAGE } from './io.ts';
+import { RETRIEVAL_PROMPT_FLAGS, RETRIEVAL_PROMPT_USAGE } from './prompt-flags.ts';
 import {
   BeirFormatError,
   beirSplit,
@@ -34,6 +35,7 @@ export const EVALUATION_FLAGS_USAGE = `  --beir        BEIR folder: corpus.jsonl
   --batch-size  texts per embedding batch (default 32)
   --resamples   bootstrap and permutation resamples (default 1000)
   --seed        seed of the resampling (default 0)
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}`;
 
 /** The flags both commands take, for `parseFlags`. */
@@ -44,6 +46,7 @@ export const EVALUATION_FLAGS = {
   'batch-size': { type: 'string' },
   resamples: { type: 'string' },
   seed: { type: 'string' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 

@@ -1,12 +1,14 @@
 import type { SentenceModel } from '../lib/model/folder.ts';
 import {
   PromptError,
+  recordRetrievalPrompts,
   resolvePrompt,
   retrievalPrompts,
   type PromptConfig,
   type RetrievalPrompts,
 } from '../lib/model/prompts.ts';
 import { CliError } from './args.ts';
+import { loadModelDir } from './io.ts';
 
 /** `embed`'s prompt flags: sentence-transformers' `encode(prompt_name=…, prompt=…)`. */
 export const PROMPT_FLAGS = {
@@ -78,4 +80,16 @@ export function promptConfigFromFlags(
       `--default-prompt "${defaultPromptName}" is not one of the prompts (${Object.keys(prompts).join(', ') || 'none'})`,
     );
   return { prompts, defaultPromptName };
+}
+
+/** A model folder with `--query-prompt` / `--document-prompt` applied over its own prompts. */
+export async function loadPromptedModel(
+  dir: string,
+  flags: { 'query-prompt'?: string; 'document-prompt'?: string },
+): Promise<SentenceModel> {
+  const model = await loadModelDir(dir);
+  return {
+    ...model,
+    prompts: recordRetrievalPrompts(model.prompts, retrievalPromptsFromFlags(model, flags)),
+  };
 }

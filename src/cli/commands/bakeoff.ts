@@ -11,7 +11,8 @@ import {
   progress,
   reportingDataErrors,
 } from '../beir-eval.ts';
-import { initBackend, loadModelDir } from '../io.ts';
+import { initBackend } from '../io.ts';
+import { loadPromptedModel } from '../prompt-flags.ts';
 import {
   MAX_CANDIDATES,
   MEMORY_STEP,
@@ -86,7 +87,7 @@ async function run(argv: string[]): Promise<number> {
     const split = await loadBeir(beir, settings.splitName);
     let onStage = progress(dirs[0]);
     const { report } = await runBakeoff(
-      dirs.map((dir) => ({ name: dir, load: () => loadModelDir(dir) })),
+      dirs.map((dir) => ({ name: dir, load: () => loadPromptedModel(dir, flags) })),
       {
         task: beirTask(split),
         dataset: { name: beir, split: settings.splitName, missingDocIds: split.missingDocIds },

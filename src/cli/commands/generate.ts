@@ -19,7 +19,12 @@ import type { TransformersGenerator } from '../../lib/generate/transformers-gene
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { ModelFormatError } from '../../lib/model/errors.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
-import { BACKEND_FLAG, BACKEND_USAGE, initBackend, loadModelDir, writeOutput } from '../io.ts';
+import { BACKEND_FLAG, BACKEND_USAGE, initBackend, writeOutput } from '../io.ts';
+import {
+  loadPromptedModel,
+  RETRIEVAL_PROMPT_FLAGS,
+  RETRIEVAL_PROMPT_USAGE,
+} from '../prompt-flags.ts';
 
 const USAGE = `--model DIR --corpus FILE --examples FILE --generator DIR --out FILE.csv [options]
 
@@ -35,6 +40,7 @@ const USAGE = `--model DIR --corpus FILE --examples FILE --generator DIR --out F
   --top-p 0.95           nucleus sampling
   --max-new-tokens 32    tokens generated per query at most
   --seed 42              document d samples from seed + d
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}`;
 
 const FLAGS = {
@@ -49,6 +55,7 @@ const FLAGS = {
   'top-p': { type: 'string' },
   'max-new-tokens': { type: 'string' },
   seed: { type: 'string' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 
@@ -138,7 +145,7 @@ export const generate: Command = {
         await generator.dispose();
       }
       await initBackend(flags.backend);
-      const encoder = new SentenceEncoder(await loadModelDir(modelDir));
+      const encoder = new SentenceEncoder(await loadPromptedModel(modelDir, flags));
       const ranks = await roundTripRanks(encoder, corpus, queries, topK).finally(() =>
         encoder.dispose(),
       );

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.ts';
-import { TINY_BERT } from '../model/reference.ts';
+import { FIXTURES, TINY_BERT } from '../model/reference.ts';
 
 /**
  * The ONNX export checked by its real consumer: transformers.js (the project's own copy, on
@@ -160,6 +160,30 @@ describe('prompts on the command line', () => {
     expect(maxAbsDiff(prompted, manual)).toBe(0);
     expect(maxAbsDiff(prompted, plain)).toBeGreaterThan(0.01);
   });
+
+  it('train --onnx applies the prompts, records them in the folder and writes onnx/', () => {
+    const out = join(root, 'trained');
+    cliOk(
+      'train',
+      '--model',
+      e5Like,
+      '--data',
+      `${FIXTURES}tiny-bert.pairs.csv`,
+      '--out',
+      out,
+      '--steps',
+      '2',
+      '--batch-size',
+      '8',
+      '--document-prompt',
+      'doc: ',
+      '--onnx',
+    );
+    const config = JSON.parse(readFileSync(join(out, 'config_sentence_transformers.json'), 'utf8'));
+    expect(config.prompts).toEqual({ query: 'query: ', passage: 'doc: ' });
+    for (const file of ['onnx/model.onnx', 'onnx/model_quantized.onnx'])
+      expect(readFileSync(join(out, file)).length).toBeGreaterThan(50_000);
+  }, 120_000);
 
   it('an unknown prompt name is one line and exit 64', () => {
     const r = runCli(
