@@ -33,12 +33,20 @@ function cosine(a: number[], b: number[]): number {
   return dot / Math.sqrt(aa * bb);
 }
 
-test('train in the studio, export with ONNX, and transformers.js in a page gives the same embeddings', async ({
+test('set prompts, train in the studio, export with ONNX, and transformers.js in a page gives the same embeddings', async ({
   page,
 }) => {
   test.setTimeout(400_000);
   await dropAndImport(page, 'tests/fixtures/tiny-bert.pairs.csv', 24);
   await loadModelFromMirror(page, TINY_REPO);
+
+  // Prompts: the tiny model has none of its own; the person sets e5-style ones on the Model page.
+  await expect(page.getByTestId('prompts-origin')).toHaveText('The model uses no prompts.');
+  const prompts = page.getByRole('form', { name: 'Prompts' });
+  await prompts.getByLabel('Query prompt').fill('query: ');
+  await prompts.getByLabel('Document prompt').fill('passage: ');
+  await prompts.getByRole('button', { name: 'Use these prompts' }).click();
+  await expect(page.getByTestId('prompts-origin')).toHaveText('Your own prompts.');
 
   await openStep(page, 'Train');
   await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
@@ -56,9 +64,14 @@ test('train in the studio, export with ONNX, and transformers.js in a page gives
   await page.getByRole('button', { name: 'Download .zip' }).click();
   const zip = new Uint8Array(readFileSync(await (await downloading).path()));
   const root = `tiny-bert-attune-step${STEPS}/`;
-  const names = Object.keys(unzipSync(zip));
-  expect(names).toContain(`${root}onnx/model.onnx`);
-  expect(names).toContain(`${root}onnx/model_quantized.onnx`);
+  const entries = unzipSync(zip);
+  expect(Object.keys(entries)).toContain(`${root}onnx/model.onnx`);
+  expect(Object.keys(entries)).toContain(`${root}onnx/model_quantized.onnx`);
+  // The prompts the run trained with travel in the folder, where encode(prompt_name=…) finds them.
+  const stConfig = JSON.parse(
+    new TextDecoder().decode(entries[`${root}config_sentence_transformers.json`]),
+  );
+  expect(stConfig.prompts).toEqual({ query: 'query: ', document: 'passage: ' });
 
   // The same zip in a page: transformers.js on its ONNX, and the studio's encoder on its safetensors.
   await page.goto('/tests/e2e/harness/index.html');

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../../src/lib/model/errors.ts';
+import { effectivePrompts } from '../../../src/lib/model/known-prompts.ts';
 import {
   parsePromptConfig,
   promptPairs,
   PromptError,
+  recordRetrievalPrompts,
   resolvePrompt,
   retrievalPrompts,
   withPrompt,
@@ -79,5 +81,51 @@ describe('prompts as sentence-transformers reads and applies them', () => {
         weight: 2,
       },
     ]);
+  });
+});
+
+describe('the prompts a model is used with', () => {
+  const own = parsePromptConfig({ prompts: { query: 'q: ' } });
+  const none = parsePromptConfig(null);
+
+  it('takes the person’s choice, then the model’s config, then what its authors document', () => {
+    const chosen = { prompts: { query: 'mine: ' }, defaultPromptName: null };
+    expect(effectivePrompts(own, 'intfloat/e5-small-v2', chosen)).toEqual({
+      prompts: chosen,
+      origin: 'chosen',
+    });
+    expect(effectivePrompts(own, 'intfloat/e5-small-v2', undefined)).toEqual({
+      prompts: own,
+      origin: 'model',
+    });
+    expect(
+      retrievalPrompts(effectivePrompts(none, 'intfloat/e5-small-v2', undefined).prompts),
+    ).toEqual({
+      query: 'query: ',
+      document: 'passage: ',
+    });
+    expect(
+      retrievalPrompts(effectivePrompts(none, 'BAAI/bge-small-en-v1.5', undefined).prompts),
+    ).toEqual({
+      query: 'Represent this sentence for searching relevant passages: ',
+      document: '',
+    });
+    expect(effectivePrompts(none, 'sentence-transformers/all-MiniLM-L6-v2', undefined)).toEqual({
+      prompts: none,
+      origin: 'none',
+    });
+  });
+
+  it('records the prompts a run used under the names encode_query / encode_document read', () => {
+    const e5 = { prompts: { query: 'query: ', passage: 'passage: ' }, defaultPromptName: null };
+    expect(recordRetrievalPrompts(e5, { query: 'query: ', document: 'passage: ' })).toBe(e5);
+    expect(recordRetrievalPrompts(e5, { query: 'q: ', document: 'd: ' }).prompts).toEqual({
+      query: 'q: ',
+      passage: 'd: ',
+    });
+    expect(recordRetrievalPrompts(none, { query: 'q: ', document: 'd: ' }).prompts).toEqual({
+      query: 'q: ',
+      document: 'd: ',
+    });
   });
 });
