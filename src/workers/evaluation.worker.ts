@@ -26,6 +26,7 @@ import {
 import { memoryPartialStore } from '../lib/hub/partial.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import type { SentenceModel } from '../lib/model/folder.ts';
+import { retrievalPrompts, withPrompt } from '../lib/model/prompts.ts';
 import { openAttuneDb, type Db } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
 import { idbEmbeddingStore } from '../lib/store/embeddings.ts';
@@ -154,10 +155,12 @@ async function evaluate(
       identity: ModelIdentity,
     ) => {
       const encoder = new SentenceEncoder(model);
+      const prompts = retrievalPrompts(model.prompts);
+      // The cache entry's fingerprint covers the prompted texts, so other prompts never reuse it.
       const embedder = corpusCachedEmbedder(encoder, {
         store,
         key: embeddingCacheKey(identity, request.datasetId),
-        corpus,
+        corpus: withPrompt(corpus, prompts.document),
         onCorpus: (fromCache) => emit({ type: 'corpus', system, fromCache }),
         onWarning: (message) => emit({ type: 'warning', message }),
       });
@@ -168,6 +171,7 @@ async function evaluate(
       try {
         return await evaluateRetrieval(embedder, task, {
           batchSize: request.batchSize,
+          prompts,
           onProgress: (next, done, total) => {
             checkCancelled();
             const now = performance.now();

@@ -3,6 +3,7 @@ import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
+import { promptPairs, retrievalPrompts } from '../lib/model/prompts.ts';
 import { openAttuneDb } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun, saveCheckpoint, updateRun } from '../lib/store/runs.ts';
@@ -48,10 +49,15 @@ async function train(
   if (!dataset) throw new Error('the run’s dataset was deleted; it cannot continue');
   const pairs = await readPairs(db, dataset.id);
   const evalQueries = new Set(dataset.evalQueries ?? []);
-  const trainPairs = pairs.filter((p) => !evalQueries.has(p.query));
 
   emit({ type: 'status', message: 'Loading the model…' });
   const model = await resolveModel(db, run.model);
+  // The model's prompts go in front of queries and documents, in training and in evaluation alike.
+  const prompts = retrievalPrompts(model.prompts);
+  const trainPairs = promptPairs(
+    pairs.filter((p) => !evalQueries.has(p.query)),
+    prompts,
+  );
   const encoder = new SentenceEncoder(withDropout(model, config.dropout));
   const stored = await getCheckpoint(db, runId);
   const resumeState = stored ? decodeCheckpoint(stored.bytes) : undefined;
@@ -91,7 +97,7 @@ async function train(
       checkpointEvery: config.checkpointEvery,
       evalEvery: run.evalEvery,
       evaluate: task
-        ? async () => (await evaluateRetrieval(encoder, task)).metrics['ndcg@10']
+        ? async () => (await evaluateRetrieval(encoder, task, { prompts })).metrics['ndcg@10']
         : undefined,
     },
     {

@@ -10,7 +10,8 @@ import {
   loadBeir,
   progress,
 } from '../beir-eval.ts';
-import { initBackend, loadModelDir } from '../io.ts';
+import { initBackend } from '../io.ts';
+import { loadPromptedModel } from '../prompt-flags.ts';
 import { evaluateModel } from '../../lib/eval/bakeoff.ts';
 import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
 import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
@@ -64,7 +65,7 @@ async function run(argv: string[]): Promise<number> {
   const task = beirTask(split);
   const evaluate = async (dir: string, label: string) =>
     (
-      await evaluateModel(await loadModelDir(dir), task, {
+      await evaluateModel(await loadPromptedModel(dir, flags), task, {
         batchSize,
         onProgress: progress(label),
       })

@@ -25,11 +25,16 @@ import {
   BACKEND_FLAG,
   BACKEND_USAGE,
   initBackend,
-  loadModelDir,
   readInput,
   readText,
   writeOutput,
 } from '../io.ts';
+import {
+  loadPromptedModel,
+  RETRIEVAL_PROMPT_FLAGS,
+  RETRIEVAL_PROMPT_USAGE,
+} from '../prompt-flags.ts';
+import { retrievalPrompts } from '../../lib/model/prompts.ts';
 
 const USAGE = `--model DIR --data FILE --out FILE.csv [options]
 
@@ -47,6 +52,7 @@ const USAGE = `--model DIR --data FILE --out FILE.csv [options]
   --sampling top          top (the hardest) or random (a seeded sample of those in range)
   --seed 42               seed of random sampling
   --batch-size 32         texts per embedding batch
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}
 
 Rows whose query gets fewer than --num-negatives negatives are left out, as sentence-transformers'
@@ -67,6 +73,7 @@ const FLAGS = {
   sampling: { type: 'string' },
   seed: { type: 'string' },
   'batch-size': { type: 'string' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 
@@ -201,13 +208,14 @@ export const mine: Command = {
         task.positives.reduce((m, p) => Math.max(m, p.length), 0),
       );
       const backend = await initBackend(flags.backend);
-      const encoder = new SentenceEncoder(await loadModelDir(modelDir));
+      const encoder = new SentenceEncoder(await loadPromptedModel(modelDir, flags));
       console.log(
         `mining ${plan.numNegatives} negatives for ${task.queries.length} queries among ` +
           `${task.corpus.length} documents (${backend})`,
       );
       const input = await rankForMining(encoder, task, plan.window, {
         batchSize,
+        prompts: retrievalPrompts(encoder.model.prompts),
         onProgress: progress,
       }).finally(() => encoder.dispose());
       const result = mineHardNegatives(input, options);

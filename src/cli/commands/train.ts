@@ -11,6 +11,7 @@ import { sniffDataset } from '../../lib/data/sniff.ts';
 import { sentenceTransformersFolder } from '../../lib/export/folder.ts';
 import { modelCard } from '../../lib/export/model-card.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
+import { promptPairs, recordRetrievalPrompts } from '../../lib/model/prompts.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
 import { Trainer, withDropout, type TrainerState } from '../../lib/train/trainer.ts';
@@ -24,6 +25,11 @@ import {
   writeFolder,
   writeOutput,
 } from '../io.ts';
+import {
+  RETRIEVAL_PROMPT_FLAGS,
+  RETRIEVAL_PROMPT_USAGE,
+  retrievalPromptsFromFlags,
+} from '../prompt-flags.ts';
 
 const USAGE = `--model DIR --data FILE --out DIR [options]
 
@@ -49,6 +55,8 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
   --checkpoint-every N   write DIR/checkpoints/step-N.safetensors every N steps
   --resume PATH          continue from a checkpoint file, or the latest in a checkpoints folder
   --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "backend", ...}
+  --onnx                 also write onnx/model.onnx and onnx/model_quantized.onnx (transformers.js)
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}`;
 
 const FLAGS = {
@@ -75,6 +83,8 @@ const FLAGS = {
   'checkpoint-every': { type: 'string' },
   resume: { type: 'string' },
   report: { type: 'string' },
+  onnx: { type: 'boolean' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 
@@ -171,7 +181,9 @@ export const train: Command = {
     const config = configFrom(flags);
     const backend = await initBackend(flags.backend);
     const model = await loadModelDir(modelDir);
-    const pairs = await readPairs(dataPath, flags['weight-column']);
+    // Prompts go in front of every text, as the `prompts` training argument of sentence-transformers ≥ 3 does.
+    const prompts = retrievalPromptsFromFlags(model, flags);
+    const pairs = promptPairs(await readPairs(dataPath, flags['weight-column']), prompts);
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;
 
     const encoder = new SentenceEncoder(withDropout(model, config.dropout));
@@ -207,7 +219,14 @@ export const train: Command = {
     });
     await writeFolder(
       outDir,
-      sentenceTransformersFolder(model, await encoder.exportWeights(), { readme }),
+      sentenceTransformersFolder(
+        { ...model, prompts: recordRetrievalPrompts(model.prompts, prompts) },
+        await encoder.exportWeights(),
+        {
+          readme,
+          onnx: flags.onnx ?? false,
+        },
+      ),
     );
     trainer.dispose();
     encoder.dispose();

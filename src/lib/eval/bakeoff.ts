@@ -24,6 +24,7 @@ import {
 import { SentenceEncoder } from '../model/encoder.ts';
 import type { SentenceModel } from '../model/folder.ts';
 import { estimateTrainingMemory } from '../model/memory-estimate.ts';
+import { retrievalPrompts, withPrompt } from '../model/prompts.ts';
 import { summarizeModel, type ModelSummary } from '../model/summary.ts';
 
 /** The metric the ranking and the significance test use. */
@@ -99,15 +100,20 @@ export async function evaluateModel(
 ): Promise<ModelEvaluation> {
   const { batchSize = 32, onProgress, now = () => performance.now() } = options;
   const encoder = new SentenceEncoder(model);
+  const prompts = retrievalPrompts(model.prompts);
   try {
     await encoder.embed(
-      task.corpus.slice(0, batchSize).map((d) => d.text),
+      withPrompt(
+        task.corpus.slice(0, batchSize).map((d) => d.text),
+        prompts.document,
+      ),
       { batchSize },
     );
     const start = now();
     let corpusMs = 0;
     const result = await evaluateRetrieval(encoder, task, {
       batchSize,
+      prompts,
       onProgress: (stage, done, total) => {
         if (stage === 'corpus' && done === total) corpusMs = now() - start;
         onProgress?.(stage, done, total);

@@ -1,6 +1,7 @@
 import type { DBSchema } from 'idb';
 import type { TrainingPair } from '../data/pairs.ts';
 import type { BackendPreference } from '../env/backend-choice.ts';
+import type { PromptConfig } from '../model/prompts.ts';
 
 /**
  * Attune's IndexedDB schema. Every record type lives here so that one version number covers the
@@ -57,9 +58,13 @@ export interface LocalModelRecord {
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'completed';
 
 /** Where a run's base model comes from. */
-export type ModelRef =
+export type ModelRef = (
   | { kind: 'hub'; host: string; repo: string; revision: string }
-  | { kind: 'local'; id: string; name: string };
+  | { kind: 'local'; id: string; name: string }
+) & {
+  /** Prompts the person set on the Model page; absent: the model's own, or its authors' (`effectivePrompts`). */
+  prompts?: PromptConfig;
+};
 
 export interface RunRecord {
   id: string;
