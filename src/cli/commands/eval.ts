@@ -14,14 +14,21 @@ import {
 import { initBackend, loadModelDir } from '../io.ts';
 import { evaluateModel } from '../../lib/eval/bakeoff.ts';
 import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
+import { addEvidence, taskJudgements } from '../../lib/eval/evidence.ts';
+import { weightsSha256 } from '../../lib/eval/kit/fingerprint.ts';
+import type { KitRun } from '../../lib/eval/kit/kit.ts';
+import type { RetrievalResult } from '../../lib/eval/retrieval.ts';
+import { beirSha256, writeKit } from '../kit.ts';
 import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
 
 const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compare DIR2]
-       [--batch-size 32] [--resamples 1000] [--seed 0] [--backend auto]
+       [--kit DIR] [--batch-size 32] [--resamples 1000] [--seed 0] [--backend auto]
 
   --model       sentence-transformers folder to evaluate (the base, when comparing)
   --compare     a second model folder (e.g. the fine-tuned one): adds bootstrap intervals of
-                the difference and paired randomisation p-values per metric
+                the difference and paired randomisation p-values per metric, Holm-adjusted
+  --kit         also write the evaluation kit there: TREC qrels and runs, per-query metrics,
+                report.html and reproduce.py (python3 reproduce.py recomputes every figure)
 ${EVALUATION_FLAGS_USAGE}`;
 
 function summary(report: EvaluationReport): string {
@@ -53,6 +60,7 @@ async function run(argv: string[]): Promise<number> {
     ...EVALUATION_FLAGS,
     model: { type: 'string' },
     compare: { type: 'string' },
+    kit: { type: 'string' },
   });
   const model = required(flags.model, 'model');
   const beir = required(flags.beir, 'beir');
@@ -64,13 +72,16 @@ async function run(argv: string[]): Promise<number> {
     await initBackend(flags.backend);
     const split = await loadBeir(beir, settings.splitName);
     const task = beirTask(split);
-    const evaluate = async (dir: string, label: string) =>
-      (
-        await evaluateModel(await loadModelDir(dir), task, {
-          batchSize,
-          onProgress: progress(label),
-        })
-      ).result;
+    const weights = new Map<string, string>();
+    const evaluate = async (dir: string, label: string) => {
+      const loaded = await loadModelDir(dir);
+      if (flags.kit) weights.set(label, weightsSha256(loaded.weights));
+      const evaluation = await evaluateModel(loaded, task, {
+        batchSize,
+        onProgress: progress(label),
+      });
+      return evaluation.result;
+    };
     const base = await evaluate(model, 'model');
     const report: EvaluationReport = {
       ...systemReport(model, base, metricIntervals(base, resampling)),
@@ -85,14 +96,38 @@ async function run(argv: string[]): Promise<number> {
       },
       resampling,
     };
+    let tuned: RetrievalResult | null = null;
     if (flags.compare) {
-      const tuned = await evaluate(flags.compare, 'compare');
+      tuned = await evaluate(flags.compare, 'compare');
       report.compare = systemReport(flags.compare, tuned, metricIntervals(tuned, resampling));
       report.comparison = compareSystems(base, tuned, resampling);
     }
+    addEvidence(report, task, base, tuned, resampling);
     await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
     console.log(summary(report));
     console.log(`report written to ${reportPath}`);
+    if (flags.kit) {
+      const runs: KitRun[] = [
+        { role: 'base', model, rankings: base.rankings, weightsSha256: weights.get('model')! },
+      ];
+      if (tuned && flags.compare) {
+        const weightsHash = weights.get('compare')!;
+        runs.push({
+          role: 'compared',
+          model: flags.compare,
+          rankings: tuned.rankings,
+          weightsSha256: weightsHash,
+        });
+      }
+      const written = await writeKit(flags.kit, {
+        report,
+        judgements: taskJudgements(task),
+        runs,
+        dataset: { sha256: await beirSha256(beir, settings.splitName), splitSeed: null },
+        created: new Date().toISOString(),
+      });
+      console.log(`evaluation kit written to ${flags.kit} (${written.length} files)`);
+    }
     return 0;
   });
 }

@@ -11,6 +11,7 @@ import {
   type ResamplingOptions,
 } from './bootstrap.ts';
 import { compareSystems, metricIntervals } from './compare.ts';
+import { addEvidence } from './evidence.ts';
 import { systemReport, type EvaluationReport } from './report.ts';
 import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
 
@@ -159,6 +160,7 @@ export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
     );
     report.comparison = comparison;
   }
+  addEvidence(report, task, base.result, tuned?.result ?? null, resampling);
 
   return {
     dataset: {

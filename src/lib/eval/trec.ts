@@ -67,8 +67,9 @@ export function trecQueryMeasures(
   grades: readonly (number | null)[],
   judged: Iterable<number>,
 ): Record<string, number> {
-  const gains = [...judged].filter((g) => g > 0).sort((a, b) => b - a);
-  const numRelevant = [...judged].filter((g) => g >= RELEVANCE_LEVEL).length;
+  const all = [...judged];
+  const gains = all.filter((g) => g > 0).sort((a, b) => b - a);
+  const numRelevant = all.filter((g) => g >= RELEVANCE_LEVEL).length;
   const isRelevant = (g: number | null) => g !== null && g >= RELEVANCE_LEVEL;
 
   let dcg = 0;
