@@ -14,7 +14,8 @@ import {
 import { initBackend, loadModelDir } from '../io.ts';
 import { evaluateModel } from '../../lib/eval/bakeoff.ts';
 import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
-import { addEvidence, taskJudgements } from '../../lib/eval/evidence.ts';
+import type { ConfidenceInterval } from '../../lib/eval/bootstrap.ts';
+import { addEvidence, taskJudgements, type Comparison } from '../../lib/eval/evidence.ts';
 import { weightsSha256 } from '../../lib/eval/kit/fingerprint.ts';
 import type { KitRun } from '../../lib/eval/kit/kit.ts';
 import type { RetrievalResult } from '../../lib/eval/retrieval.ts';
@@ -31,28 +32,67 @@ const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compa
                 report.html and reproduce.py (python3 reproduce.py recomputes every figure)
 ${EVALUATION_FLAGS_USAGE}`;
 
-function summary(report: EvaluationReport): string {
-  const keys = Object.keys(report.intervals);
-  const { comparison } = report;
-  const rows = keys.map((key) => {
-    const base = report.intervals[key];
-    const cells = [
-      key.padEnd(13),
-      `${fixed(base.mean)} [${fixed(base.lower)}, ${fixed(base.upper)}]`,
-    ];
-    if (comparison) {
-      const c = comparison[key];
+const ci = (c: ConfidenceInterval) => `${fixed(c.mean)} [${fixed(c.lower)}, ${fixed(c.upper)}]`;
+
+/** One table per metric set: each model's interval and, when comparing, the paired test. */
+function table(
+  title: string,
+  base: Record<string, ConfidenceInterval>,
+  compared: Record<string, ConfidenceInterval> | undefined,
+  tests: Comparison[],
+): string[] {
+  const rows = Object.entries(base).map(([key, interval]) => {
+    const cells = [key.padEnd(13), ci(interval)];
+    const c = tests.find((t) => t.metric === key);
+    if (compared && c) {
       cells.push(
-        `${fixed(c.tuned.mean)} [${fixed(c.tuned.lower)}, ${fixed(c.tuned.upper)}]`,
+        ci(compared[key]),
         `${c.difference.mean >= 0 ? '+' : ''}${fixed(c.difference.mean)}`,
-        `p=${c.pValue.toFixed(3)}`,
+        `p=${c.p.toFixed(3)}`,
+        `p_holm=${c.pHolm.toFixed(3)}`,
+        `d_z=${c.effectSize === null ? '—' : c.effectSize.toFixed(2)}`,
+        `${c.wins}/${c.ties}/${c.losses}`,
       );
     }
     return cells.join('  ');
   });
   const header = ['metric'.padEnd(13), 'model [95% CI]'.padEnd(24)];
-  if (comparison) header.push('compare [95% CI]'.padEnd(24), 'change'.padEnd(7), 'p (paired)');
-  return [datasetLine(report.dataset), header.join('  ').trimEnd(), ...rows].join('\n');
+  if (compared) {
+    header.push(
+      'compare [95% CI]'.padEnd(24),
+      'change'.padEnd(7),
+      'paired test, Holm, effect, W/T/L',
+    );
+  }
+  return [title, header.join('  ').trimEnd(), ...rows];
+}
+
+function summary(report: EvaluationReport): string {
+  const tests = report.comparisons ?? [];
+  const bySource = (source: Comparison['source']) => tests.filter((t) => t.source === source);
+  const lines = [
+    datasetLine(report.dataset),
+    ...table(
+      'sentence-transformers (binary):',
+      report.intervals,
+      report.compare?.intervals,
+      bySource('sentence-transformers'),
+    ),
+  ];
+  if (report.trec) {
+    lines.push(
+      ...table(
+        'trec_eval 10.0 (graded, every judged query):',
+        report.trec.intervals,
+        report.compare?.trec?.intervals,
+        bySource('trec_eval'),
+      ),
+    );
+  }
+  if (tests.length) {
+    lines.push(`Holm-adjusted over the ${tests.length} p-values of the comparison.`);
+  }
+  return lines.join('\n');
 }
 
 async function run(argv: string[]): Promise<number> {
