@@ -148,3 +148,14 @@ export function binaryJudgements(
     [...relevant].map(([queryId, ids]) => [queryId, new Map([...ids].map((id) => [id, 1]))]),
   );
 }
+
+/** Judgements from `[query id, document id, grade]` rows; a repeated pair keeps its last grade. */
+export function judgementsFromRows(
+  rows: Iterable<readonly [string, string, number]>,
+): Map<string, Map<string, number>> {
+  const judgements = new Map<string, Map<string, number>>();
+  for (const [queryId, docId, grade] of rows) {
+    judgements.set(queryId, (judgements.get(queryId) ?? new Map()).set(docId, grade));
+  }
+  return judgements;
+}

@@ -72,5 +72,6 @@ export function minedDatasetRecord(
     kind: 'pairs',
   };
   if (parent.evalQueries) record.evalQueries = [...parent.evalQueries];
+  if (parent.splitSeed !== undefined) record.splitSeed = parent.splitSeed;
   return record;
 }
