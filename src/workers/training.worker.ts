@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isRelevantPair } from '../lib/data/pairs.ts';
 import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
@@ -48,7 +49,8 @@ async function train(
   if (!dataset) throw new Error('the run’s dataset was deleted; it cannot continue');
   const pairs = await readPairs(db, dataset.id);
   const evalQueries = new Set(dataset.evalQueries ?? []);
-  const trainPairs = pairs.filter((p) => !evalQueries.has(p.query));
+  // A grade-0 row is a judged non-relevant document: evaluation reads it, training must not.
+  const trainPairs = pairs.filter((p) => !evalQueries.has(p.query) && isRelevantPair(p));
 
   emit({ type: 'status', message: 'Loading the model…' });
   const model = await resolveModel(db, run.model);

@@ -111,6 +111,7 @@ const recordColumns = (c: ReportColumns | null): DatasetRecord['columns'] => ({
   positive: c?.positive ?? 'positive',
   negatives: c?.negatives ?? [],
   ...(c?.score ? { score: c.score } : {}),
+  ...(c?.grade ? { grade: c.grade } : {}),
 });
 
 const isQuotaError = (e: unknown) => e instanceof DOMException && e.name === 'QuotaExceededError';

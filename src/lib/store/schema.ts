@@ -25,7 +25,14 @@ export interface DatasetRecord {
   source: DatasetSource;
   created: number;
   /** Column names as imported, by role. */
-  columns: { query: string; positive: string; negatives: string[]; score?: string };
+  columns: {
+    query: string;
+    positive: string;
+    negatives: string[];
+    score?: string;
+    /** The relevance-grade column; absent in datasets without one (and in older records). */
+    grade?: string;
+  };
   counts: { pairs: number; rejected: number; warnings: number; duplicates: number };
   chunkCount: number;
   /** Query texts held out for evaluation (seeded split by query). */
