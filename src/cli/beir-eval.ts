@@ -107,6 +107,7 @@ export function beirTask(split: BeirSplit): RetrievalTask {
     corpus: split.corpus.map((d) => ({ id: d.id, text: documentText(d) })),
     queries: split.queries,
     relevant: split.relevant,
+    judgements: split.judgements,
   };
 }
 

@@ -1,6 +1,6 @@
 import { expose } from 'comlink';
 import { sentenceTransformersFolder, type FolderFiles } from '../lib/export/folder.ts';
-import { modelCard, type CardMetric } from '../lib/export/model-card.ts';
+import { modelCard, type ModelCardInput } from '../lib/export/model-card.ts';
 import {
   LOCAL_BASE_FOLDER,
   pairsJsonl,
@@ -22,7 +22,7 @@ export interface ExportOptions {
   /** Also write onnx/model.onnx and onnx/model_quantized.onnx for transformers.js. */
   onnx?: boolean;
   /** The base-vs-tuned table for the model card, when the run was evaluated. */
-  evaluation?: { corpusSize: number; queries: number; metrics: CardMetric[] };
+  evaluation?: ModelCardInput['evaluation'];
 }
 
 function modelName(ref: ModelRef): { name: string; revision?: string } {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isRelevantPair } from '../lib/data/pairs.ts';
 import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
@@ -54,8 +55,9 @@ async function train(
   const model = await resolveModel(db, run.model);
   // The model's prompts go in front of queries and documents, in training and in evaluation alike.
   const prompts = retrievalPrompts(model.prompts);
+  // A grade-0 row is a judged non-relevant document: evaluation reads it, training must not.
   const trainPairs = promptPairs(
-    pairs.filter((p) => !evalQueries.has(p.query)),
+    pairs.filter((p) => !evalQueries.has(p.query) && isRelevantPair(p)),
     prompts,
   );
   const encoder = new SentenceEncoder(withDropout(model, config.dropout));

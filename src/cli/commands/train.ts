@@ -6,7 +6,7 @@ import {
   withWeightColumn,
 } from '../../lib/clicks/weight-column.ts';
 import { parseDataset } from '../../lib/data/parser.ts';
-import type { TrainingPair } from '../../lib/data/pairs.ts';
+import { isRelevantPair, type TrainingPair } from '../../lib/data/pairs.ts';
 import { sniffDataset } from '../../lib/data/sniff.ts';
 import { sentenceTransformersFolder } from '../../lib/export/folder.ts';
 import { modelCard } from '../../lib/export/model-card.ts';
@@ -139,7 +139,9 @@ async function readPairs(path: string, weightColumn?: string): Promise<TrainingP
       console.warn(
         `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
       );
-    return weightColumn === undefined ? pairs : scoresToWeights(pairs, weightColumn);
+    // A grade-0 row is a judged non-relevant document, not a positive to learn from.
+    const relevant = pairs.filter(isRelevantPair);
+    return weightColumn === undefined ? relevant : scoresToWeights(relevant, weightColumn);
   } catch (e) {
     if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, EXIT.input);
     throw e;

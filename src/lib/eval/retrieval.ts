@@ -12,6 +12,7 @@ import {
   type RetrievalMetrics,
   type ScoredDoc,
 } from './metrics.ts';
+import type { Judgements } from './trec.ts';
 import { exactTopK, toRankings, type Matrix, type Similarity } from './topk.ts';
 import { withPrompt, type RetrievalPrompts } from '../model/prompts.ts';
 
@@ -27,6 +28,8 @@ export interface RetrievalTask {
   corpus: readonly { id: string; text: string }[];
   queries: readonly { id: string; text: string }[];
   relevant: Qrels;
+  /** Graded judgements (grade 0 included) when the data has grades; else `relevant` is grade 1. */
+  judgements?: Judgements;
 }
 
 export type RetrievalStage = 'corpus' | 'queries' | 'search';

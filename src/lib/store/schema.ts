@@ -26,11 +26,20 @@ export interface DatasetRecord {
   source: DatasetSource;
   created: number;
   /** Column names as imported, by role. */
-  columns: { query: string; positive: string; negatives: string[]; score?: string };
+  columns: {
+    query: string;
+    positive: string;
+    negatives: string[];
+    score?: string;
+    /** The relevance-grade column; absent in datasets without one (and in older records). */
+    grade?: string;
+  };
   counts: { pairs: number; rejected: number; warnings: number; duplicates: number };
   chunkCount: number;
   /** Query texts held out for evaluation (seeded split by query). */
   evalQueries?: string[];
+  /** The seed `evalQueries` were chosen with; absent in datasets imported before it was kept. */
+  splitSeed?: number;
   /** Where the data comes from: pairs to train on, or a BEIR evaluation set. */
   kind: 'pairs' | 'beir';
   /**
@@ -104,6 +113,12 @@ export interface EvalSetRecord {
   queries: { id: string; text: string }[];
   /** [query id, document id] for every relevant pair (score > 0). */
   qrels: [string, string][];
+  /**
+   * [query id, document id, grade] for every qrels row, grade 0 included: the graded judgements
+   * trec_eval's measures read. Absent in sets imported before grades were kept; their `qrels`
+   * then count as grade 1.
+   */
+  judgements?: [string, string, number][];
 }
 
 /**
