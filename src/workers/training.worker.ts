@@ -11,7 +11,9 @@ import { decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { TrainingSession, type CheckpointStore } from '../lib/train/session.ts';
 import { Trainer, withDropout, type StepMetrics } from '../lib/train/trainer.ts';
+import { checkpointStorageError } from '../lib/store/quota.ts';
 import { resolveModel } from './resolve-model.ts';
+import { withTrainingLock } from './training-lock.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
 export type TrainingEvent =
@@ -31,7 +33,15 @@ let session: TrainingSession | null = null;
  * checkpoints to IndexedDB as it goes, so a reload or a crash loses at most the steps since the
  * last checkpoint. Resolves with the outcome; rejects with a message a person can act on.
  */
-async function train(
+function train(
+  runId: string,
+  backend: BackendName,
+  emit: (e: TrainingEvent) => void,
+): Promise<'completed' | 'stopped'> {
+  return withTrainingLock(() => trainRun(runId, backend, emit));
+}
+
+async function trainRun(
   runId: string,
   backend: BackendName,
   emit: (e: TrainingEvent) => void,
@@ -54,6 +64,7 @@ async function train(
   const model = await resolveModel(db, run.model);
   const encoder = new SentenceEncoder(withDropout(model, config.dropout));
   const stored = await getCheckpoint(db, runId);
+  let savedStep = stored?.step ?? 0;
   const resumeState = stored ? decodeCheckpoint(stored.bytes) : undefined;
   const trainer = new Trainer(encoder, trainPairs, config, resumeState);
 
@@ -75,7 +86,13 @@ async function train(
   const checkpoints: CheckpointStore = {
     save: async (state) => {
       const bytes = encodeCheckpoint(state);
-      await saveCheckpoint(db, { runId, step: state.step, created: Date.now(), bytes }, snapshot());
+      const checkpoint = { runId, step: state.step, created: Date.now(), bytes };
+      try {
+        await saveCheckpoint(db, checkpoint, snapshot());
+      } catch (e) {
+        throw await checkpointStorageError(e, checkpoint, savedStep, navigator.storage);
+      }
+      savedStep = state.step;
       emit({ type: 'checkpoint', step: state.step });
     },
     load: async () => {
@@ -116,12 +133,14 @@ async function train(
     return outcome;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    // The run holds at its last checkpoint: that is where a resume takes it up.
     await updateRun(db, runId, (r) => ({
       ...r,
       status: 'failed',
       error: message,
-      history,
-      evalPoints,
+      step: savedStep,
+      history: history.filter(([step]) => step <= savedStep),
+      evalPoints: evalPoints.filter(([step]) => step <= savedStep),
     }));
     throw new Error(message);
   } finally {
