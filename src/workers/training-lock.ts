@@ -10,8 +10,8 @@ export const TRAINING_LOCKED_MESSAGE =
   'Another Attune tab is training a run: one run trains at a time in this browser. Stop it or let it finish there, then start this one again.';
 
 /** Runs `train` holding the lock, or throws TRAINING_LOCKED_MESSAGE at once when another holds it. */
-export function withTrainingLock<T>(train: () => Promise<T>): Promise<T> {
-  return navigator.locks.request(TRAINING_LOCK, { ifAvailable: true }, (lock) => {
+export async function withTrainingLock<T>(train: () => Promise<T>): Promise<T> {
+  return await navigator.locks.request(TRAINING_LOCK, { ifAvailable: true }, (lock) => {
     if (!lock) throw new Error(TRAINING_LOCKED_MESSAGE);
     return train();
   });
@@ -24,8 +24,8 @@ export async function trainingLockHeld(): Promise<boolean> {
 }
 
 /** Resolves once the lock is free: the worker that holds it finished, or died. */
-export function trainingLockReleased(): Promise<void> {
-  return navigator.locks.request(TRAINING_LOCK, async () => undefined);
+export async function trainingLockReleased(): Promise<void> {
+  await navigator.locks.request(TRAINING_LOCK, () => undefined);
 }
 
 /** How long a worker that released the lock has to answer before it counts as dead. */

@@ -42,7 +42,8 @@ export async function checkpointStorageError(
 ): Promise<unknown> {
   if (!isQuotaExceeded(error)) return error;
   const size = checkpoint.bytes.byteLength;
-  const { usage = 0, quota = 0 } = await storage.estimate().catch(() => ({}));
+  const none: { usage?: number; quota?: number } = {};
+  const { usage = 0, quota = 0 } = await storage.estimate().catch(() => none);
   const short = size - Math.max(0, quota - usage);
   return new StorageFullError(checkpoint.step, savedStep, short > 0 ? short : size);
 }
