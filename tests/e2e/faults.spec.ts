@@ -211,10 +211,11 @@ test('quota exceeded at a checkpoint: the run stops at the previous one and says
   const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage!);
   const cdp = await page.context().newCDPSession(page);
   const origin = new URL(page.url()).origin;
-  await cdp.send('Storage.overrideQuotaForOrigin', {
-    origin,
-    quotaSize: usage + before.checkpointBytes / 4,
-  });
+  const quotaSize = Math.round(usage + before.checkpointBytes / 4);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize });
+  await expect
+    .poll(() => page.evaluate(async () => (await navigator.storage.estimate()).quota))
+    .toBe(quotaSize);
   await page.getByRole('button', { name: 'Resume', exact: true }).click();
 
   const next = saved + 2;

@@ -14,11 +14,11 @@ class ShellState {
   isolated = $state(globalThis.crossOriginIsolated === true);
   /** The service worker controls the page: the studio's files are in this browser. */
   cached = $state(false);
-  /** The server did not answer the service worker's update check. */
+  /** The server did not answer: this start came from the service worker's copy. */
   offline = $state(false);
   dbNotice = $state<DbNotice | null>(null);
 
-  private registration: ServiceWorkerRegistration | undefined;
+  private readonly scriptUrl = `${import.meta.env.BASE_URL}sw.js`;
 
   constructor() {
     onDbNotice((notice) => void (this.dbNotice = notice));
@@ -32,14 +32,12 @@ class ShellState {
   async start(): Promise<void> {
     if (import.meta.env.DEV || !('serviceWorker' in navigator)) return;
     if (this.isolated) sessionStorage.removeItem(RELOAD_KEY);
-    const workbox = new Workbox(`${import.meta.env.BASE_URL}sw.js`, {
-      scope: import.meta.env.BASE_URL,
-    });
+    const workbox = new Workbox(this.scriptUrl, { scope: import.meta.env.BASE_URL });
     workbox.addEventListener('controlling', () => {
       this.cached = true;
       this.isolateOnce();
     });
-    this.registration = await workbox.register();
+    await workbox.register();
     if (navigator.serviceWorker.controller) {
       this.cached = true;
       this.isolateOnce();
@@ -55,10 +53,13 @@ class ShellState {
     location.reload();
   }
 
-  /** The update check fetches the worker script from the server: it fails when the server is gone. */
+  /**
+   * Asks the server for the worker script's headers, past every cache (the service worker does
+   * not serve it): a network error means the studio started from the browser's copy.
+   */
   private async checkServer(): Promise<void> {
     try {
-      await this.registration?.update();
+      await fetch(this.scriptUrl, { method: 'HEAD', cache: 'no-store' });
       this.offline = false;
     } catch {
       this.offline = true;
