@@ -31,6 +31,11 @@ export interface StepFigures {
   /** Kernels the engine dispatched to the backend in one step. */
   kernelsPerStep: number;
   /**
+   * webgpu only: compute shaders run in one step (a kernel of ours may run a few; reshapes run
+   * none). Each costs tens of µs of API time on a real GPU, whatever its size.
+   */
+  gpuDispatches: number | null;
+  /**
    * Most backend memory this run held at once during one step (`tf.profile` peakBytes, less
    * what was allocated before the model was made): weights, moments, activations, gradients.
    */
@@ -50,6 +55,26 @@ export interface StepFigures {
 function dispatches(profile: { kernels: { name: string }[] }): number {
   const backend = tf.getBackend();
   return profile.kernels.filter((k) => tf.getKernel(k.name, backend) != null).length;
+}
+
+/**
+ * Counts the compute shaders the webgpu backend runs while `body` runs: every WGSL program,
+ * tfjs's and ours, goes through `runWebGPUProgram`. Null on other backends.
+ */
+async function countingGpuDispatches<T>(body: () => Promise<T>): Promise<[T, number | null]> {
+  if (tf.getBackend() !== 'webgpu') return [await body(), null];
+  const backend = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
+  const original = backend.runWebGPUProgram;
+  let count = 0;
+  backend.runWebGPUProgram = (...args: unknown[]) => {
+    count++;
+    return original.apply(backend, args);
+  };
+  try {
+    return [await body(), count];
+  } finally {
+    backend.runWebGPUProgram = original;
+  }
 }
 
 function wasmHeapBytes(): number | null {
@@ -93,9 +118,11 @@ export async function measureTraining(
     for (let i = 0; i < options.warmup; i++) losses.push((await trainer.trainStep()).loss);
 
     // One instrumented step: dispatches counted, memory profiled (it runs slower, so it is not timed).
-    const profile = await tf.profile(async () => {
-      losses.push((await trainer.trainStep()).loss);
-    });
+    const [profile, gpuDispatches] = await countingGpuDispatches(() =>
+      tf.profile(async () => {
+        losses.push((await trainer.trainStep()).loss);
+      }),
+    );
     const kernelsPerStep = dispatches(profile);
     const residentBytes = tf.memory().numBytes - baseline;
     const heapBytes = wasmHeapBytes();
@@ -120,6 +147,7 @@ export async function measureTraining(
       cpuMsPerStep: cpuMs.length ? median(cpuMs) : null,
       pairsPerSecond: (options.batch * 1000) / msPerStep,
       kernelsPerStep,
+      gpuDispatches,
       peakBytes: profile.peakBytes - baseline,
       residentBytes,
       heapBytes,

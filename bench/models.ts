@@ -11,7 +11,7 @@ import { mulberry32 } from '../src/lib/util/random.ts';
  * tfjs and the PyTorch script see the same tensor shapes.
  */
 export interface ShapeSpec {
-  id: 'tiny' | 'small' | 'minilm' | 'sample';
+  id: 'tiny' | 'small' | 'minilm' | 'minilm-32x128' | 'bge-base' | 'sample';
   label: string;
   /** Pairs per batch. */
   batch: number;
@@ -56,6 +56,29 @@ export const SHAPES: Record<ShapeSpec['id'], ShapeSpec> = {
     hidden: 384,
     heads: 12,
     intermediate: 1536,
+    vocab: 30522,
+  },
+  // The shapes of the GPU comparison (issue 16): a real batch, MiniLM and bge-base sized.
+  'minilm-32x128': {
+    id: 'minilm-32x128',
+    label: 'MiniLM-L6 6×384, batch 32 × 128 tokens',
+    batch: 32,
+    tokens: 128,
+    layers: 6,
+    hidden: 384,
+    heads: 12,
+    intermediate: 1536,
+    vocab: 30522,
+  },
+  'bge-base': {
+    id: 'bge-base',
+    label: 'bge-base 12×768, batch 32 × 128 tokens',
+    batch: 32,
+    tokens: 128,
+    layers: 12,
+    hidden: 768,
+    heads: 12,
+    intermediate: 3072,
     vocab: 30522,
   },
   sample: {
@@ -149,4 +172,20 @@ export function parseFixturePairs(csv: string): TrainingPair[] {
     const [query, positive, negative] = l.split(',');
     return { query, positive, negatives: [negative] };
   });
+}
+
+/**
+ * Multiply-add FLOPs of one training step's matrix products (2 per multiply-add): per column of
+ * n = batch × tokens tokens and per layer, the Q/K/V/output projections (4·2·n·h²), the FFN
+ * (2·2·n·h·i) and attention's QKᵀ and P·V (2·2·batch·L²·h); backward costs twice the forward.
+ * Embedding gathers, LayerNorm and the loss are O(n·h): left out, so GFLOP/s is a lower bound.
+ */
+export function stepMatmulFlops(spec: ShapeSpec, columns: number): number {
+  const n = spec.batch * spec.tokens;
+  const h = spec.hidden;
+  const perLayer =
+    4 * 2 * n * h * h +
+    2 * 2 * n * h * spec.intermediate +
+    2 * 2 * spec.batch * spec.tokens ** 2 * h;
+  return 3 * perLayer * spec.layers * columns;
 }

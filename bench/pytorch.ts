@@ -19,6 +19,8 @@ export interface TorchRun {
   torch: string;
   threads: number;
   blas: string;
+  /** `cpu`, or the CUDA device's name. */
+  device: string;
   results: TorchResult[];
 }
 
@@ -54,8 +56,16 @@ function findPython(): string | null {
   return null;
 }
 
-/** Runs the PyTorch step for `shapes` with `threads` threads; no torch is a reason, not an error. */
-export function runPytorch(shapes: ShapeSpec[], fixture: Fixture, threads: number): TorchOutcome {
+/**
+ * Runs the PyTorch step for `shapes` with `threads` threads on `device` (`cuda`: eager fp32, TF32
+ * off); no torch, or no CUDA, is a reason, not an error.
+ */
+export function runPytorch(
+  shapes: ShapeSpec[],
+  fixture: Fixture,
+  threads: number,
+  device: 'cpu' | 'cuda' = 'cpu',
+): TorchOutcome {
   const python = findPython();
   if (!python)
     return {
@@ -65,6 +75,7 @@ export function runPytorch(shapes: ShapeSpec[], fixture: Fixture, threads: numbe
     };
   const spec = {
     threads,
+    device,
     cases: shapes.map((s) => ({
       id: s.id,
       layers: s.layers,

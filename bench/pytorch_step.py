@@ -1,8 +1,10 @@
 """The PyTorch side of `npm run bench`: the same contrastive BERT training step in plain PyTorch.
 
-Reads a JSON spec on stdin: {"threads": n, "cases": [{"id", "layers", "hidden", "heads",
+Reads a JSON spec on stdin: {"threads": n, "device": "cpu" | "cuda", "cases": [{"id", "layers", "hidden", "heads",
 "intermediate", "vocab", "columns": [{"ids": [[...]], "mask": [[...]]}, ...], "warmup", "steps"}]}
 (the token batches are the ones tfjs trains on), and prints one JSON object with a result per case.
+On "cuda" the step runs eager fp32 with TF32 off (the precision WebGPU computes in), timed with a
+device synchronisation after each step; without CUDA it exits 3.
 
 The step mirrors Attune's: HF BertModel maths (post-LN, exact-erf GELU, additive mask, dropout 0.1),
 mean pooling, MultipleNegativesRankingLoss (scale 20, cosine), gradient clipping at 1, AdamW
@@ -74,7 +76,7 @@ class Bert(nn.Module):
 
 def mnrl(anchors, candidates, scale=20.0):
     scores = F.normalize(anchors, dim=1) @ F.normalize(candidates, dim=1).t() * scale
-    return F.cross_entropy(scores, torch.arange(anchors.shape[0]))
+    return F.cross_entropy(scores, torch.arange(anchors.shape[0], device=anchors.device))
 
 
 def make_step(model, columns):
@@ -93,7 +95,7 @@ def make_step(model, columns):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        return loss.item()
+        return loss.item()  # .item() waits for the device: the step is over when it returns
 
     return step
 
@@ -114,11 +116,14 @@ def count_ops(step):
     return top
 
 
-def run_case(c):
+def run_case(c, device):
     torch.manual_seed(0)
-    model = Bert(c).train()
+    model = Bert(c).train().to(device)
     columns = [
-        (torch.tensor(col["ids"], dtype=torch.long), torch.tensor(col["mask"], dtype=torch.long))
+        (
+            torch.tensor(col["ids"], dtype=torch.long, device=device),
+            torch.tensor(col["mask"], dtype=torch.long, device=device),
+        )
         for col in c["columns"]
     ]
     step = make_step(model, columns)
@@ -153,13 +158,21 @@ def blas():
 def main():
     spec = json.load(sys.stdin)
     torch.set_num_threads(spec["threads"])
-    results = [run_case(c) for c in spec["cases"]]
+    device = spec.get("device", "cpu")
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            print("this torch has no CUDA device", file=sys.stderr)
+            sys.exit(3)
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    results = [run_case(c, device) for c in spec["cases"]]
     print(
         json.dumps(
             {
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
                 "blas": blas(),
+                "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
                 "results": results,
             }
         )

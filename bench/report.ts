@@ -1,4 +1,5 @@
 import type { CaseResult } from './cases.ts';
+import { SHAPES, stepMatmulFlops, type ShapeSpec } from './models.ts';
 import type { TorchOutcome, TorchResult } from './pytorch.ts';
 
 export interface Machine {
@@ -14,16 +15,19 @@ export interface Machine {
 export interface BenchReport {
   machine: Machine;
   chromium?: { version: string; adapter: string; wasmThreads: number | null } | { skipped: string };
+  /** Keyed by thread count (`"1"`) for the CPU runs, `"cuda"` for the GPU run. */
   pytorch: Record<string, TorchOutcome>;
   results: CaseResult[];
+  /** The GPU's fp32 peak from its datasheet (`--fp32-peak-tflops`), for the share the matmuls reach. */
+  fp32PeakTflops?: number;
 }
 
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** Single-threaded PyTorch's figures for a shape id. */
-function torchOf(report: BenchReport, id: string): TorchResult | null {
-  const outcome = report.pytorch['1'];
+/** PyTorch's figures for a shape id: single-threaded CPU, or CUDA. */
+function torchOf(report: BenchReport, id: string, run = '1'): TorchResult | null {
+  const outcome = report.pytorch[run];
   if (!outcome?.ok) return null;
   return outcome.run.results.find((r) => r.id === id) ?? null;
 }
@@ -32,50 +36,72 @@ const ms = (x: number) => fmt(x, x < 100 ? 1 : 0);
 const ratio = (x: number | null | undefined, y: number | null | undefined) =>
   x && y && Number.isFinite(x) && Number.isFinite(y) ? `${fmt(x / y, 2)}×` : '—';
 
+/** Matmul GFLOP/s of a step of `ms`, and its share of the GPU's fp32 peak when known. */
+function gflops(report: BenchReport, shapeId: string, columns: number, ms: number): string {
+  const shape = (SHAPES as Record<string, ShapeSpec>)[shapeId];
+  if (!shape || shape.id === 'sample' || shape.id === 'tiny' || !Number.isFinite(ms)) return '—';
+  const rate = stepMatmulFlops(shape, columns) / (ms / 1000) / 1e9;
+  const peak = report.fp32PeakTflops;
+  return `${fmt(rate)}${peak ? ` (${fmt((100 * rate) / (peak * 1000), 1)}% of peak)` : ''}`;
+}
+
 /**
  * One row per measurement. Ratios to single-threaded PyTorch are given on CPU time (Node rows:
- * robust to other work on the machine) and on wall time (every row).
+ * robust to other work on the machine) and on wall time (every row); webgpu rows also against
+ * PyTorch on CUDA when that ran. Synthetic shapes train two columns (anchor, positive).
  */
 export function markdownTable(report: BenchReport): string {
+  const cuda = report.pytorch.cuda?.ok;
   const lines = [
-    '| shape | where | backend | route | wall ms/step | CPU ms/step | pairs/s | kernels/step | peak MB | × PyTorch 1 thread (CPU) | × PyTorch 1 thread (wall) |',
-    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| shape | where | backend | route | wall ms/step | CPU ms/step | pairs/s | kernels/step (GPU dispatches) | matmul GFLOP/s | peak MB | × PyTorch 1 thread (CPU) | × PyTorch 1 thread (wall) |${cuda ? ' × PyTorch CUDA (wall) |' : ''}`,
+    `| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${cuda ? ' ---: |' : ''}`,
   ];
   for (const r of report.results) {
     const head = `| ${r.id} | ${r.platform} | ${r.backend} | ${r.route}`;
     if (!r.figures) {
       const why = r.skipped ? `skipped: ${r.skipped}` : `fails: ${r.error}`;
-      lines.push(`${head} | — | — | — | — | — | ${why} | |`);
+      lines.push(`${head} | — | — | — | — | — | — | ${why} | |${cuda ? ' |' : ''}`);
       continue;
     }
     const f = r.figures;
     const timed = !Number.isNaN(f.msPerStep);
     const torch = torchOf(report, r.id);
     const peak = `${fmt(f.peakBytes / 2 ** 20)}${f.heapBytes ? ` (heap ${fmt(f.heapBytes / 2 ** 20)})` : ''}`;
-    lines.push(
-      [
-        head,
-        timed ? ms(f.msPerStep) : '— (1 profiled step)',
-        f.cpuMsPerStep === null ? '—' : ms(f.cpuMsPerStep),
-        timed ? fmt(f.pairsPerSecond, 1) : '—',
-        fmt(f.kernelsPerStep),
-        peak,
-        ratio(f.cpuMsPerStep, torch?.cpuMsPerStep),
-        timed ? ratio(f.msPerStep, torch?.msPerStep) : '—',
-      ].join(' | ') + ' |',
-    );
+    const row = [
+      head,
+      timed ? ms(f.msPerStep) : '— (1 profiled step)',
+      f.cpuMsPerStep === null ? '—' : ms(f.cpuMsPerStep),
+      timed ? fmt(f.pairsPerSecond, 1) : '—',
+      `${fmt(f.kernelsPerStep)}${f.gpuDispatches === null ? '' : ` (${fmt(f.gpuDispatches)})`}`,
+      r.backend === 'webgpu' ? gflops(report, r.id, 2, f.msPerStep) : '—',
+      peak,
+      ratio(f.cpuMsPerStep, torch?.cpuMsPerStep),
+      timed ? ratio(f.msPerStep, torch?.msPerStep) : '—',
+    ];
+    if (cuda)
+      row.push(
+        r.backend === 'webgpu' && timed
+          ? ratio(f.msPerStep, torchOf(report, r.id, 'cuda')?.msPerStep)
+          : '—',
+      );
+    lines.push(row.join(' | ') + ' |');
   }
   for (const [threads, outcome] of Object.entries(report.pytorch)) {
     if (!outcome.ok) {
       lines.push(
-        `| all | PyTorch, ${threads} thread(s) | | | — | — | — | — | — | skipped: ${outcome.reason} | |`,
+        `| all | PyTorch, ${threads} thread(s) | | | — | — | — | — | — | — | skipped: ${outcome.reason} | |${cuda ? ' |' : ''}`,
       );
       continue;
     }
     for (const t of outcome.run.results) {
       const one = torchOf(report, t.id);
+      const where =
+        threads === 'cuda'
+          ? `PyTorch ${outcome.run.torch}, CUDA eager fp32 (${outcome.run.device})`
+          : `PyTorch ${outcome.run.torch}, ${threads} thread(s)`;
+      const rate = threads === 'cuda' ? gflops(report, t.id, 2, t.msPerStep) : '—';
       lines.push(
-        `| ${t.id} | PyTorch ${outcome.run.torch}, ${threads} thread(s) | CPU | — | ${ms(t.msPerStep)} | ${ms(t.cpuMsPerStep)} | ${fmt(t.pairsPerSecond, 1)} | ${fmt(t.opsPerStep)} ATen ops | — | ${ratio(t.cpuMsPerStep, one?.cpuMsPerStep)} | ${ratio(t.msPerStep, one?.msPerStep)} |`,
+        `| ${t.id} | ${where} | ${threads === 'cuda' ? 'CUDA' : 'CPU'} | — | ${ms(t.msPerStep)} | ${ms(t.cpuMsPerStep)} | ${fmt(t.pairsPerSecond, 1)} | ${fmt(t.opsPerStep)} ATen ops | ${rate} | — | ${ratio(t.cpuMsPerStep, one?.cpuMsPerStep)} | ${ratio(t.msPerStep, one?.msPerStep)} |${cuda ? ' — |' : ''}`,
       );
     }
   }

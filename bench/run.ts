@@ -1,9 +1,13 @@
 /**
- * `npm run bench [-- --json FILE] [--only node,chromium,pytorch] [--shapes tiny,small,minilm,sample]`
+ * `npm run bench [-- --json FILE] [--only node,chromium,pytorch] [--shapes tiny,small,minilm,sample]
+ *   [--backends cpu,wasm,webgpu] [--fp32-peak-tflops N]`
  *
  * Times the studio's own training step (Trainer: sample, tokenize, forward, MNRL, backward, clip,
- * AdamW) per model shape × backend × kernel route, in Node (cpu, wasm) and in a Chromium worker
- * (webgpu, wasm), next to the same step in PyTorch on this CPU. `stock` rows are tfjs's own op
+ * AdamW) per model shape × backend × kernel route, in Node (cpu, wasm, and webgpu through Dawn)
+ * and in a Chromium worker (webgpu, wasm), next to the same step in PyTorch on this CPU, and on
+ * CUDA when this machine's torch has it. Shapes `minilm-32x128` and `bge-base` are the GPU
+ * comparison's (batch 32 × 128 tokens); `--fp32-peak-tflops` (the GPU's datasheet figure) adds
+ * the share of it the matmuls reach. `stock` rows are tfjs's own op
  * chains (before), `attune` rows our kernels (after). The `sample` rows train the studio's sample
  * dataset with the Train page's defaults: the pairs/s a newcomer sees. Slow combinations are time-boxed or
  * skipped with the reason in the table; a full run stays under ~10 minutes on 2 cores.
@@ -12,6 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { directorySource } from '../src/cli/fs-source.ts';
+import { adapterIsSoftware, installNodeWebGPU } from '../src/cli/node-webgpu.ts';
 import { startBackend } from '../src/lib/env/start-backend.ts';
 import type { KernelRoute } from '../src/lib/kernels/index.ts';
 import { loadSentenceModel } from '../src/lib/model/folder.ts';
@@ -36,12 +41,16 @@ function flag(name: string): string | undefined {
 const only = new Set((flag('only') ?? 'node,chromium,pytorch').split(','));
 const shapeIds = new Set((flag('shapes') ?? 'tiny,small,minilm,sample').split(','));
 const jsonPath = flag('json');
+const backendIds = new Set((flag('backends') ?? 'cpu,wasm,webgpu').split(','));
+const peakTflops = flag('fp32-peak-tflops');
 
 /** Timed steps and budget per shape: enough steps for a median on the fast routes, one on the slow. */
 const PLAN: Record<ShapeSpec['id'], { warmup: number; steps: number; budgetMs: number }> = {
   tiny: { warmup: 3, steps: 20, budgetMs: 5_000 },
   small: { warmup: 1, steps: 5, budgetMs: 10_000 },
   minilm: { warmup: 1, steps: 5, budgetMs: 15_000 },
+  'minilm-32x128': { warmup: 2, steps: 10, budgetMs: 20_000 },
+  'bge-base': { warmup: 2, steps: 10, budgetMs: 30_000 },
   // Tens of seconds a step on a CPU: the instrumented step is the warm-up.
   sample: { warmup: 0, steps: 2, budgetMs: 60_000 },
 };
@@ -51,40 +60,52 @@ const TOO_SLOW: Partial<Record<string, string>> = {
   'cpu/stock/small':
     '~92 s/step: the embedding gradient loops over all 30,522 vocabulary rows (UnsortedSegmentSum)',
   'cpu/stock/minilm': '~810 s/step, for the same reason',
-  'webgpu/stock/minilm': 'SwiftShader runs WebGPU on the CPU: minutes per step',
-  'webgpu/attune/minilm': 'SwiftShader runs WebGPU on the CPU: minutes per step',
-  'webgpu/stock/sample': 'SwiftShader runs WebGPU on the CPU: minutes per step',
 };
+
+/** On a software adapter (SwiftShader), what is too slow to run at all. */
+const TOO_SLOW_ON_SOFTWARE_GPU: Partial<Record<string, string>> = {
+  'webgpu/stock/minilm': 'SwiftShader runs WebGPU on the CPU: minutes per step',
+  'webgpu/stock/sample': 'SwiftShader runs WebGPU on the CPU: minutes per step',
+  'webgpu/attune/sample': 'SwiftShader runs WebGPU on the CPU: minutes per step',
+};
+
+/** Shapes sized for a GPU: on a CPU backend (or a software GPU) minutes per step. */
+const GPU_SHAPES = new Set<ShapeSpec['id']>(['minilm-32x128', 'bge-base']);
 
 /** The sample rows measure what the studio runs today; the before/after is in the shape rows. */
 const routesOf = (shape: ShapeSpec): KernelRoute[] =>
   shape.id === 'sample' ? ['attune'] : ['stock', 'attune'];
 
-function spec(shape: ShapeSpec, backend: string, route: KernelRoute): CaseSpec {
+function spec(shape: ShapeSpec, backend: string, route: KernelRoute, softwareGpu = true): CaseSpec {
   const plan = PLAN[shape.id];
   // Seconds per step: one timed step after one warm-up (SwiftShader: the instrumented step,
   // which compiles the shaders, is the warm-up).
   const cpuMinilm = backend === 'cpu' && shape.id === 'minilm';
-  const softwareGpu = backend === 'webgpu' && shape.id !== 'tiny';
+  const slowGpu = backend === 'webgpu' && softwareGpu && shape.id !== 'tiny';
+  const key = `${backend}/${route}/${shape.id}`;
+  const onCpu = backend !== 'webgpu' || softwareGpu;
   return {
     id: shape.id,
     shape,
     backend,
     route,
-    warmup: softwareGpu ? 0 : cpuMinilm ? 1 : plan.warmup,
-    steps: softwareGpu || cpuMinilm ? 1 : plan.steps,
+    warmup: slowGpu ? 0 : cpuMinilm ? 1 : plan.warmup,
+    steps: slowGpu || cpuMinilm ? 1 : plan.steps,
     budgetMs: plan.budgetMs,
     miniBatch: null,
-    skip: TOO_SLOW[`${backend}/${route}/${shape.id}`],
+    skip:
+      TOO_SLOW[key] ??
+      (backend === 'webgpu' && softwareGpu ? TOO_SLOW_ON_SOFTWARE_GPU[key] : undefined) ??
+      (onCpu && GPU_SHAPES.has(shape.id) ? 'sized for a GPU: minutes per step here' : undefined),
   };
 }
 
 const shapes = Object.values(SHAPES).filter((s) => shapeIds.has(s.id));
 
-function nodeSpecs(): CaseSpec[] {
+function nodeSpecs(softwareGpu: boolean | null): CaseSpec[] {
   const specs: CaseSpec[] = [];
   // First, so the wasm heap's high-water mark is this case's own.
-  if (shapeIds.has('minilm'))
+  if (shapeIds.has('minilm') && backendIds.has('wasm'))
     specs.push({
       id: 'minilm-32x128-gradcache',
       shape: MINILM_LARGE_BATCH,
@@ -95,16 +116,26 @@ function nodeSpecs(): CaseSpec[] {
       budgetMs: 0,
       miniBatch: 8,
     });
+  const backends = ['cpu', 'wasm', ...(softwareGpu === null ? [] : ['webgpu'])];
   for (const shape of shapes)
-    for (const backend of ['cpu', 'wasm'])
-      for (const route of routesOf(shape)) specs.push(spec(shape, backend, route));
+    for (const backend of backends.filter((b) => backendIds.has(b)))
+      for (const route of routesOf(shape))
+        specs.push(spec(shape, backend, route, softwareGpu ?? true));
   return specs;
+}
+
+/** Whether Dawn's adapter here is software (SwiftShader); null when WebGPU does not start in Node. */
+async function nodeGpu(): Promise<boolean | null> {
+  if (!backendIds.has('webgpu') || !(await installNodeWebGPU())) return null;
+  return adapterIsSoftware();
 }
 
 /** webgpu, then wasm on one thread (the studio's CSP), then wasm with threads (a CSP allowing them). */
 function chromiumBatches(): BrowserBatch[] {
-  // No attune kernel is registered for webgpu: both routes are tfjs's own, so it runs once.
-  const single = shapes.flatMap((s) => [spec(s, 'webgpu', 'stock'), spec(s, 'wasm', 'attune')]);
+  const single = shapes.flatMap((s) => [
+    ...routesOf(s).map((route) => spec(s, 'webgpu', route)),
+    spec(s, 'wasm', 'attune'),
+  ]);
   return [
     { wasmThreads: false, specs: single },
     {
@@ -148,7 +179,8 @@ async function main(): Promise<void> {
   const report: BenchReport = { machine: machine(loadAtStart), pytorch: {}, results: [] };
 
   if (only.has('node')) {
-    for (const s of nodeSpecs()) {
+    const softwareGpu = await nodeGpu();
+    for (const s of nodeSpecs(softwareGpu)) {
       const result = await runCase(s, fixture, 'Node', startBackend);
       progress(result);
       report.results.push(result);
@@ -170,18 +202,28 @@ async function main(): Promise<void> {
   }
   if (only.has('pytorch')) {
     // Single-threaded, as the issue's reference (the bench's 2 cores make threads a lottery).
-    const outcome = runPytorch(shapes, fixture, 1);
+    const cpuShapes = shapes.filter((s) => !GPU_SHAPES.has(s.id));
+    const outcome = runPytorch(cpuShapes, fixture, 1);
     report.pytorch['1'] = outcome;
     console.log(
       outcome.ok
         ? `PyTorch ${outcome.run.torch} 1 thread: ${outcome.run.results.map((r) => `${r.id} ${r.msPerStep.toFixed(1)} ms (CPU ${r.cpuMsPerStep.toFixed(1)}), ${r.opsPerStep} ops`).join('; ')}`
         : `PyTorch comparison skipped: ${outcome.reason}`,
     );
+    // Eager fp32 (TF32 off) on the GPU, when this torch has CUDA: the GPU rows' comparison.
+    const cuda = runPytorch(shapes, fixture, 1, 'cuda');
+    if (cuda.ok) {
+      report.pytorch.cuda = cuda;
+      console.log(
+        `PyTorch ${cuda.run.torch} CUDA (${cuda.run.device}): ${cuda.run.results.map((r) => `${r.id} ${r.msPerStep.toFixed(2)} ms`).join('; ')}`,
+      );
+    }
   }
   report.machine.load[1] = os.loadavg()[0];
   console.log(
     `\n${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, load ${report.machine.load.map((l) => l.toFixed(1)).join(' → ')}\n`,
   );
+  if (peakTflops) report.fp32PeakTflops = Number(peakTflops);
   console.log(markdownTable(report));
   if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
 }

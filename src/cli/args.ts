@@ -1,10 +1,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+/**
+ * Exit statuses: `input` for every mistake in what a person gives the command (a file that is
+ * missing or malformed, a model folder, a dataset, a setting that cannot work with the data),
+ * `usage` for the command line itself (an unknown flag, a bad flag value), `internal` for a bug.
+ */
+export const EXIT = { ok: 0, input: 2, usage: 64, internal: 70 } as const;
+
 /** A failure the user can fix (bad flag, missing file): printed without a stack trace. */
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode = 64,
+    readonly exitCode: number = EXIT.usage,
   ) {
     super(message);
   }

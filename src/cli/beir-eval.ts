@@ -1,15 +1,13 @@
 /**
  * What the `eval` and `bakeoff` commands share, so that a model's numbers in a bake-off are the
  * ones `eval` reports for it alone: the flags, reading a BEIR folder into a retrieval task, the
- * progress lines and the errors that describe the user's files. Both evaluate each model with
+ * progress lines. Both evaluate each model with
  * `evaluateModel` (src/lib/eval/bakeoff.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, numberFlag } from './args.ts';
-import { BACKEND_FLAG, BACKEND_USAGE } from './io.ts';
+import { BACKEND_FLAG, BACKEND_USAGE, readText } from './io.ts';
 import {
-  BeirFormatError,
   beirSplit,
   documentText,
   parseBeirCorpus,
@@ -17,16 +15,9 @@ import {
   parseBeirQueries,
   type BeirSplit,
 } from '../lib/data/beir.ts';
-import { BakeoffError } from '../lib/eval/bakeoff.ts';
 import { DEFAULT_RESAMPLING } from '../lib/eval/bootstrap.ts';
-import { NoRelevantQueriesError } from '../lib/eval/metrics.ts';
 import type { EvaluationReport } from '../lib/eval/report.ts';
-import {
-  RetrievalTaskError,
-  type RetrievalStage,
-  type RetrievalTask,
-} from '../lib/eval/retrieval.ts';
-import { ModelFormatError } from '../lib/model/errors.ts';
+import type { RetrievalStage, RetrievalTask } from '../lib/eval/retrieval.ts';
 
 export const EVALUATION_FLAGS_USAGE = `  --beir        BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv
   --split       which qrels file to use (default test)
@@ -78,35 +69,6 @@ export function evaluationSettings(flags: {
     throw new CliError(`--seed expects an integer, got ${resampling.seed}`);
   }
   return { splitName: flags.split ?? 'test', batchSize, resampling };
-}
-
-/** Errors that describe the user's files, shown as plain messages (exit 65, bad input data). */
-const DATA_ERRORS = [
-  BeirFormatError,
-  ModelFormatError,
-  NoRelevantQueriesError,
-  RetrievalTaskError,
-  BakeoffError,
-];
-
-/** Runs `body`, turning an error about the user's files into a CliError (exit 65). */
-export async function reportingDataErrors<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (e) {
-    if (DATA_ERRORS.some((type) => e instanceof type)) throw new CliError((e as Error).message, 65);
-    throw e;
-  }
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${path} not found`, 66);
-    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, 66);
-  }
 }
 
 /** One split of a BEIR folder; warns on stderr about judged documents the corpus lacks. */

@@ -2,21 +2,28 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { startBackend } from '../lib/env/start-backend.ts';
-import { probeBackends } from '../lib/kernels/probe.ts';
+import { probeBackends } from '../lib/env/probe.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
+import { ModelFormatError } from '../lib/model/errors.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
-import { CliError } from './args.ts';
+import { CliError, EXIT } from './args.ts';
 import { directorySource } from './fs-source.ts';
+import { adapterIsSoftware, installNodeWebGPU } from './node-webgpu.ts';
 
-/** A file's bytes, or a CliError (exit 66, "cannot open input") naming it. */
+/** A file's bytes, or a CliError (exit 2) naming it. */
 export async function readInput(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${path} not found`, 66);
-    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, 66);
+    if (code === 'ENOENT') throw new CliError(`${path} not found`, EXIT.input);
+    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, EXIT.input);
   }
+}
+
+/** A text file, as UTF-8; a missing or unreadable file is a CliError (exit 2) naming it. */
+export async function readText(path: string): Promise<string> {
+  return new TextDecoder().decode(await readInput(path));
 }
 
 export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
@@ -35,17 +42,17 @@ export async function writeFolder(dir: string, files: Map<string, Uint8Array>): 
 /** `--backend`, shared by every command that computes with the model. */
 export const BACKEND_FLAG = { backend: { type: 'string' } } as const;
 export const BACKEND_USAGE =
-  '  --backend wasm         wasm (default), cpu, or auto (measure both, keep the faster)';
+  '  --backend wasm         wasm (default), webgpu, cpu, or auto (measure each, keep the fastest)';
 
-/** The backends a Node process can start: WebGPU is the browser's. */
-const NODE_BACKENDS = ['cpu', 'wasm'] as const;
+const NODE_BACKENDS = ['wasm', 'webgpu', 'cpu'] as const;
 
 /**
- * Starts the backend `--backend` names. The default is wasm: both Node backends run on the CPU,
- * and wasm (XNNPACK's SIMD products) trains every shape `npm run bench` measures 1.6–1.9× faster
- * than cpu; where it cannot start, cpu takes over. `auto` measures the studio's probe step on
- * both (a few seconds) and keeps the faster. Every backend computes the same numbers within
- * float32 rounding (the parity tests).
+ * Starts the backend `--backend` names. The default is wasm: on a machine without a GPU it trains
+ * every shape `npm run bench` measures 1.6–1.9× faster than cpu; where it cannot start, cpu takes
+ * over. `webgpu` computes on the GPU through Dawn (`node-webgpu.ts`), on SwiftShader where the
+ * machine has no GPU driver. `auto` measures the studio's probe step on each backend that starts
+ * (WebGPU only on a real GPU: software WebGPU is never the fastest) and keeps the fastest. Every
+ * backend computes the same numbers within float32 rounding (the parity tests).
  */
 export async function initBackend(flag?: string): Promise<string> {
   if (flag === undefined) {
@@ -53,15 +60,32 @@ export async function initBackend(flag?: string): Promise<string> {
     console.warn('the wasm backend cannot start here; computing on cpu');
     flag = 'cpu';
   }
-  if (flag === 'auto') return (await probeBackends([...NODE_BACKENDS], startBackend)).backend;
+  if (flag === 'auto') {
+    const candidates: string[] = ['cpu', 'wasm'];
+    if ((await installNodeWebGPU()) && !(await adapterIsSoftware())) candidates.push('webgpu');
+    return (await probeBackends(candidates, startBackend)).backend;
+  }
   const name = NODE_BACKENDS.find((b) => b === flag);
-  if (!name) throw new CliError(`--backend expects wasm, cpu or auto, got "${flag}"`);
-  if (!(await startBackend(name))) throw new CliError(`the ${name} backend cannot start here`, 70);
+  if (!name) throw new CliError(`--backend expects wasm, webgpu, cpu or auto, got "${flag}"`);
+  if (name === 'webgpu') {
+    let reason = 'no WebGPU adapter';
+    if (!(await installNodeWebGPU((why) => (reason = why))))
+      throw new CliError(`the webgpu backend cannot start here: ${reason}`, EXIT.input);
+  }
+  if (!(await startBackend(name)))
+    throw new CliError(`the ${name} backend cannot start here`, EXIT.internal);
   return name;
 }
 
+/** A model folder on disk; a fault names the file by its path, as the person typed the folder. */
 export async function loadModelDir(dir: string): Promise<SentenceModel> {
-  return loadSentenceModel(directorySource(dir));
+  try {
+    return await loadSentenceModel(directorySource(dir));
+  } catch (e) {
+    if (e instanceof ModelFormatError)
+      throw new CliError(`${join(dir, e.file)}: ${e.detail}`, EXIT.input);
+    throw e;
+  }
 }
 
 export async function loadEncoder(dir: string): Promise<SentenceEncoder> {

@@ -1,5 +1,6 @@
 import { commands } from './commands/index.ts';
-import { CliError } from './args.ts';
+import { EXIT } from './args.ts';
+import { describeFailure } from './failure.ts';
 
 const HELP = `Attune command line — the same core as the studio, in Node.
 
@@ -23,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(
       `Unknown command "${name}". Known commands: ${Object.keys(commands).join(', ')}. See --help.`,
     );
-    return 64;
+    return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(`Usage: npm run cli -- ${command.name} ${command.usage}\n\n${command.summary}`);
@@ -32,20 +33,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof CliError) {
-      console.error(`${command.name}: ${e.message}`);
-      return e.exitCode;
-    }
     // Caught here, not left to Node: the wasm backend's runtime rethrows unhandled rejections
     // from inside its minified source, which would bury the message under it.
-    const error = e instanceof Error ? e : new Error(String(e));
-    // The core throws RangeError for a value that cannot work (a batch larger than the data…).
-    if (error instanceof RangeError) {
-      console.error(`${command.name}: ${error.message}`);
-      return 64;
-    }
-    console.error(`${command.name}: internal error: ${error.stack ?? error.message}`);
-    return 70;
+    const { line, exitCode } = describeFailure(command.name, e);
+    console.error(line);
+    return exitCode;
   }
 }
 

@@ -1,5 +1,5 @@
 import { expose } from 'comlink';
-import type { AdapterSummary } from '../lib/env/adapter.ts';
+import { summariseAdapter, type AdapterSummary } from '../lib/env/adapter.ts';
 import type { BackendChoice, BackendName, BackendTrial } from '../lib/env/backend-choice.ts';
 import { useFastestBackend } from './tf-backend.ts';
 
@@ -8,16 +8,7 @@ async function probeAdapter(): Promise<AdapterSummary | null> {
   if (!('gpu' in navigator) || !navigator.gpu) return null;
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) return null;
-  const info = adapter.info;
-  return {
-    vendor: info.vendor,
-    architecture: info.architecture,
-    device: info.device,
-    description: info.description,
-    isFallback: Boolean(
-      (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter,
-    ),
-  };
+  return summariseAdapter(adapter);
 }
 
 /**

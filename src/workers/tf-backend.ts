@@ -11,7 +11,8 @@ import {
   type BackendTrial,
 } from '../lib/env/backend-choice.ts';
 import { startBackend } from '../lib/env/start-backend.ts';
-import { probeBackends } from '../lib/kernels/probe.ts';
+import { registerWebGPUBackend } from '../lib/env/webgpu-device.ts';
+import { probeBackends } from '../lib/env/probe.ts';
 
 export type { BackendName };
 
@@ -34,6 +35,7 @@ export function allowWasmThreads(allowed: boolean): void {
   if (allowed) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
 }
 allowWasmThreads(false);
+registerWebGPUBackend();
 
 /** Switches this worker's TensorFlow.js to `preferred`, falling back to cpu when it cannot start. */
 export async function useBackend(preferred: BackendName): Promise<BackendName> {

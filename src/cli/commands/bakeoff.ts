@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { CliError, parseFlags, required, type Command } from '../args.ts';
+import { CliError, EXIT, parseFlags, required, type Command } from '../args.ts';
 import {
   EVALUATION_FLAGS,
   EVALUATION_FLAGS_USAGE,
@@ -9,7 +9,6 @@ import {
   fixed,
   loadBeir,
   progress,
-  reportingDataErrors,
 } from '../beir-eval.ts';
 import { initBackend, loadModelDir } from '../io.ts';
 import {
@@ -81,30 +80,28 @@ async function run(argv: string[]): Promise<number> {
     );
   }
 
-  return reportingDataErrors(async () => {
-    await initBackend(flags.backend);
-    const split = await loadBeir(beir, settings.splitName);
-    let onStage = progress(dirs[0]);
-    const { report } = await runBakeoff(
-      dirs.map((dir) => ({ name: dir, load: () => loadModelDir(dir) })),
-      {
-        task: beirTask(split),
-        dataset: { name: beir, split: settings.splitName, missingDocIds: split.missingDocIds },
-        batchSize: settings.batchSize,
-        resampling: settings.resampling,
-        onEvent: (e) => {
-          if (e.type === 'loading') onStage = progress(dirs[e.candidate]);
-          else if (e.type === 'progress') onStage(e.stage, e.done, e.total);
-          else if (e.type === 'failed') console.error(`${dirs[e.candidate]}: ${e.error}`);
-        },
+  await initBackend(flags.backend);
+  const split = await loadBeir(beir, settings.splitName);
+  let onStage = progress(dirs[0]);
+  const { report } = await runBakeoff(
+    dirs.map((dir) => ({ name: dir, load: () => loadModelDir(dir) })),
+    {
+      task: beirTask(split),
+      dataset: { name: beir, split: settings.splitName, missingDocIds: split.missingDocIds },
+      batchSize: settings.batchSize,
+      resampling: settings.resampling,
+      onEvent: (e) => {
+        if (e.type === 'loading') onStage = progress(dirs[e.candidate]);
+        else if (e.type === 'progress') onStage(e.stage, e.done, e.total);
+        else if (e.type === 'failed') console.error(`${dirs[e.candidate]}: ${e.error}`);
       },
-    );
-    await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(summary(report));
-    console.log(`report written to ${reportPath}`);
-    // A folder that could not be evaluated is the user's to fix, even when the others ranked.
-    return report.failed.length > 0 ? 65 : 0;
-  });
+    },
+  );
+  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(summary(report));
+  console.log(`report written to ${reportPath}`);
+  // A folder that could not be evaluated is the user's to fix, even when the others ranked.
+  return report.failed.length > 0 ? EXIT.input : 0;
 }
 
 export const bakeoff: Command = {

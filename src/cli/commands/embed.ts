@@ -1,4 +1,4 @@
-import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { CliError, EXIT, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
@@ -32,7 +32,8 @@ export const embed: Command = {
       .decode(await readInput(textsPath))
       .split(/\r?\n/)
       .filter((l) => l.trim() !== '');
-    if (lines.length === 0) throw new CliError(`${textsPath} has no non-blank line to embed`, 65);
+    if (lines.length === 0)
+      throw new CliError(`${textsPath} has no non-blank line to embed`, EXIT.input);
     await initBackend(flags.backend);
     const encoder = await loadEncoder(required(flags.model, 'model'));
     const embeddings = await encoder.embed(lines, {

@@ -9,7 +9,6 @@ import {
   fixed,
   loadBeir,
   progress,
-  reportingDataErrors,
 } from '../beir-eval.ts';
 import { initBackend, loadModelDir } from '../io.ts';
 import { evaluateModel } from '../../lib/eval/bakeoff.ts';
@@ -60,41 +59,39 @@ async function run(argv: string[]): Promise<number> {
   const settings = evaluationSettings(flags);
   const { batchSize, resampling } = settings;
 
-  return reportingDataErrors(async () => {
-    await initBackend(flags.backend);
-    const split = await loadBeir(beir, settings.splitName);
-    const task = beirTask(split);
-    const evaluate = async (dir: string, label: string) =>
-      (
-        await evaluateModel(await loadModelDir(dir), task, {
-          batchSize,
-          onProgress: progress(label),
-        })
-      ).result;
-    const base = await evaluate(model, 'model');
-    const report: EvaluationReport = {
-      ...systemReport(model, base, metricIntervals(base, resampling)),
-      dataset: {
-        name: beir,
-        split: settings.splitName,
-        documents: split.corpus.length,
-        queries: split.queries.length,
-        evaluated: base.perQuery.size,
-        dropped: base.dropped,
-        missingDocIds: split.missingDocIds,
-      },
-      resampling,
-    };
-    if (flags.compare) {
-      const tuned = await evaluate(flags.compare, 'compare');
-      report.compare = systemReport(flags.compare, tuned, metricIntervals(tuned, resampling));
-      report.comparison = compareSystems(base, tuned, resampling);
-    }
-    await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(summary(report));
-    console.log(`report written to ${reportPath}`);
-    return 0;
-  });
+  await initBackend(flags.backend);
+  const split = await loadBeir(beir, settings.splitName);
+  const task = beirTask(split);
+  const evaluate = async (dir: string, label: string) =>
+    (
+      await evaluateModel(await loadModelDir(dir), task, {
+        batchSize,
+        onProgress: progress(label),
+      })
+    ).result;
+  const base = await evaluate(model, 'model');
+  const report: EvaluationReport = {
+    ...systemReport(model, base, metricIntervals(base, resampling)),
+    dataset: {
+      name: beir,
+      split: settings.splitName,
+      documents: split.corpus.length,
+      queries: split.queries.length,
+      evaluated: base.perQuery.size,
+      dropped: base.dropped,
+      missingDocIds: split.missingDocIds,
+    },
+    resampling,
+  };
+  if (flags.compare) {
+    const tuned = await evaluate(flags.compare, 'compare');
+    report.compare = systemReport(flags.compare, tuned, metricIntervals(tuned, resampling));
+    report.comparison = compareSystems(base, tuned, resampling);
+  }
+  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(summary(report));
+  console.log(`report written to ${reportPath}`);
+  return 0;
 }
 
 export const evalCommand: Command = {

@@ -1,9 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import Papa from 'papaparse';
-import { BeirFormatError } from '../../lib/data/beir.ts';
 import { DEFAULT_FILTER_TOP_K } from '../../lib/generate/consistency.ts';
-import { GenerateInputError } from '../../lib/generate/errors.ts';
 import { generateForCorpus } from '../../lib/generate/generator.ts';
 import { parseExampleQueries, parseGenerationCorpus } from '../../lib/generate/inputs.ts';
 import { MAX_EXAMPLES, MIN_EXAMPLES } from '../../lib/generate/prompt.ts';
@@ -17,9 +14,15 @@ import { roundTripRanks } from '../../lib/generate/round-trip.ts';
 import { DEFAULT_SAMPLING, type SamplingSettings } from '../../lib/generate/settings.ts';
 import type { TransformersGenerator } from '../../lib/generate/transformers-generator.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
-import { ModelFormatError } from '../../lib/model/errors.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
-import { BACKEND_FLAG, BACKEND_USAGE, initBackend, loadModelDir, writeOutput } from '../io.ts';
+import {
+  BACKEND_FLAG,
+  BACKEND_USAGE,
+  initBackend,
+  loadModelDir,
+  readText,
+  writeOutput,
+} from '../io.ts';
 
 const USAGE = `--model DIR --corpus FILE --examples FILE --generator DIR --out FILE.csv [options]
 
@@ -51,18 +54,6 @@ const FLAGS = {
   seed: { type: 'string' },
   ...BACKEND_FLAG,
 } as const;
-
-/** Errors about the user's files: printed as they are, exit 65 (bad input data). */
-const DATA_ERRORS = [BeirFormatError, GenerateInputError, ModelFormatError];
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`${path} not found`, 66);
-    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, 66);
-  }
-}
 
 function wholeNumber(value: string | undefined, flag: string, fallback: number): number {
   const n = numberFlag(value, flag, fallback);
@@ -117,59 +108,53 @@ export const generate: Command = {
     const outPath = required(flags.out, 'out');
     const sampling = samplingFrom(flags);
     const topK = wholeNumber(flags['filter-top-k'], 'filter-top-k', DEFAULT_FILTER_TOP_K);
+    const corpus = parseGenerationCorpus(await readText(corpusPath), basename(corpusPath));
+    const examples = parseExampleQueries(await readText(examplesPath), basename(examplesPath));
+    if (examples.length < MIN_EXAMPLES || examples.length > MAX_EXAMPLES)
+      console.warn(
+        `${examplesPath}: ${examples.length} example queries; ${MIN_EXAMPLES}–${MAX_EXAMPLES} anchor the style best`,
+      );
+    const generator = await loadGenerator(generatorDir);
+    const queries: GeneratedQuery[] = [];
+    let unparsable = 0;
     try {
-      const corpus = parseGenerationCorpus(await readText(corpusPath), basename(corpusPath));
-      const examples = parseExampleQueries(await readText(examplesPath), basename(examplesPath));
-      if (examples.length < MIN_EXAMPLES || examples.length > MAX_EXAMPLES)
-        console.warn(
-          `${examplesPath}: ${examples.length} example queries; ${MIN_EXAMPLES}–${MAX_EXAMPLES} anchor the style best`,
-        );
-      const generator = await loadGenerator(generatorDir);
-      const queries: GeneratedQuery[] = [];
-      let unparsable = 0;
-      try {
-        for await (const step of generateForCorpus(generator, corpus, examples, sampling)) {
-          queries.push(...step.queries);
-          unparsable += step.unparsable;
-          process.stderr.write(`\rgenerated for ${step.document + 1}/${corpus.length} documents`);
-        }
-        process.stderr.write('\n');
-      } finally {
-        await generator.dispose();
+      for await (const step of generateForCorpus(generator, corpus, examples, sampling)) {
+        queries.push(...step.queries);
+        unparsable += step.unparsable;
+        process.stderr.write(`\rgenerated for ${step.document + 1}/${corpus.length} documents`);
       }
-      await initBackend(flags.backend);
-      const encoder = new SentenceEncoder(await loadModelDir(modelDir));
-      const ranks = await roundTripRanks(encoder, corpus, queries, topK).finally(() =>
-        encoder.dispose(),
-      );
-      const filtered = applyFilters(queries, ranks, {
-        topK,
-        reserved: examples.map((e) => e.query),
-      });
-      const counts = countVerdicts(filtered);
-      const kept = filtered.filter((q) => q.verdict === 'kept');
-      const pairs = toTrainingPairs(kept, corpus);
-      await writeOutput(
-        outPath,
-        Papa.unparse({
-          fields: ['query', 'positive'],
-          data: pairs.map((p) => [p.query, p.positive]),
-        }),
-      );
-      console.log(
-        `generated ${counts.generated} queries for ${corpus.length} documents` +
-          ` (${unparsable} continuations held no query)\n` +
-          `  duplicates      −${counts.duplicate}\n` +
-          `  near-duplicates −${counts.nearDuplicate}\n` +
-          `  not in top ${topK}     −${counts.inconsistent}\n` +
-          `  kept            ${counts.kept}\n` +
-          `wrote ${pairs.length} rows to ${outPath}`,
-      );
-      return 0;
-    } catch (e) {
-      if (DATA_ERRORS.some((type) => e instanceof type))
-        throw new CliError((e as Error).message, 65);
-      throw e;
+      process.stderr.write('\n');
+    } finally {
+      await generator.dispose();
     }
+    await initBackend(flags.backend);
+    const encoder = new SentenceEncoder(await loadModelDir(modelDir));
+    const ranks = await roundTripRanks(encoder, corpus, queries, topK).finally(() =>
+      encoder.dispose(),
+    );
+    const filtered = applyFilters(queries, ranks, {
+      topK,
+      reserved: examples.map((e) => e.query),
+    });
+    const counts = countVerdicts(filtered);
+    const kept = filtered.filter((q) => q.verdict === 'kept');
+    const pairs = toTrainingPairs(kept, corpus);
+    await writeOutput(
+      outPath,
+      Papa.unparse({
+        fields: ['query', 'positive'],
+        data: pairs.map((p) => [p.query, p.positive]),
+      }),
+    );
+    console.log(
+      `generated ${counts.generated} queries for ${corpus.length} documents` +
+        ` (${unparsable} continuations held no query)\n` +
+        `  duplicates      −${counts.duplicate}\n` +
+        `  near-duplicates −${counts.nearDuplicate}\n` +
+        `  not in top ${topK}     −${counts.inconsistent}\n` +
+        `  kept            ${counts.kept}\n` +
+        `wrote ${pairs.length} rows to ${outPath}`,
+    );
+    return 0;
   },
 };

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import Papa from 'papaparse';
-import { BeirFormatError } from '../../lib/data/beir.ts';
-import { DatasetError } from '../../lib/data/errors.ts';
 import { parseDataset } from '../../lib/data/parser.ts';
 import type { TrainingPair } from '../../lib/data/pairs.ts';
 import {
@@ -19,11 +16,10 @@ import {
   type MiningOptions,
 } from '../../lib/mine/options.ts';
 import { rankForMining } from '../../lib/mine/rank.ts';
-import { MiningInputError, mineHardNegatives } from '../../lib/mine/select.ts';
+import { mineHardNegatives } from '../../lib/mine/select.ts';
 import { miningTask } from '../../lib/mine/task.ts';
 import { minedPairs, negativeColumns } from '../../lib/mine/version.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
-import { ModelFormatError } from '../../lib/model/errors.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
   BACKEND_FLAG,
@@ -31,6 +27,7 @@ import {
   initBackend,
   loadModelDir,
   readInput,
+  readText,
   writeOutput,
 } from '../io.ts';
 
@@ -74,9 +71,6 @@ const FLAGS = {
 } as const;
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
-
-/** Errors about the user's files: printed as they are, exit 65 (bad input data). */
-const DATA_ERRORS = [BeirFormatError, DatasetError, MiningInputError, ModelFormatError];
 
 /** The flag of each option, so that an options error names what the user typed. */
 const FLAGS_OF: Partial<Record<keyof MiningOptions, string>> = {
@@ -124,15 +118,7 @@ async function readPairs(path: string): Promise<TrainingPair[]> {
 }
 
 async function readCorpus(path: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${path} not found`, 66);
-    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, 66);
-  }
-  return parseCorpus(text, path);
+  return parseCorpus(await readText(path), path);
 }
 
 /** The rows as CSV; papaparse quotes fields with commas, quotes, line breaks or edge spaces. */
@@ -235,8 +221,6 @@ export const mine: Command = {
       return 0;
     } catch (e) {
       if (e instanceof MiningOptionsError) throw new CliError(renameOptions(e.message, FLAGS_OF));
-      if (DATA_ERRORS.some((type) => e instanceof type))
-        throw new CliError((e as Error).message, 65);
       throw e;
     }
   },

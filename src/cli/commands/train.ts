@@ -14,7 +14,7 @@ import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
 import { Trainer, withDropout, type TrainerState } from '../../lib/train/trainer.ts';
-import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { CliError, EXIT, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
@@ -131,7 +131,7 @@ async function readPairs(path: string, weightColumn?: string): Promise<TrainingP
       );
     return weightColumn === undefined ? pairs : scoresToWeights(pairs, weightColumn);
   } catch (e) {
-    if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, 65);
+    if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, EXIT.input);
     throw e;
   }
 }
@@ -141,19 +141,20 @@ async function readCheckpoint(path: string): Promise<TrainerState> {
   let file = path;
   try {
     const names = (await readdir(path)).filter((n) => /^step-\d+\.safetensors$/.test(n));
-    if (!names.length) throw new CliError(`${path} holds no step-N.safetensors checkpoint`, 66);
+    if (!names.length)
+      throw new CliError(`${path} holds no step-N.safetensors checkpoint`, EXIT.input);
     names.sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
     file = join(path, names[names.length - 1]);
   } catch (e) {
     if (e instanceof CliError) throw e;
     if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR')
-      throw new CliError(`cannot read ${path}: ${(e as Error).message}`, 66);
+      throw new CliError(`cannot read ${path}: ${(e as Error).message}`, EXIT.input);
   }
   try {
     return decodeCheckpoint(await readInput(file));
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw new CliError(`${file}: ${(e as Error).message}`, 65);
+    throw new CliError(`${file}: ${(e as Error).message}`, EXIT.input);
   }
 }
 

@@ -1,3 +1,4 @@
+import { SettingError } from '../util/setting-error.ts';
 import { hash32 } from './hash.ts';
 import type { TrainingPair } from './pairs.ts';
 
@@ -33,12 +34,12 @@ export function evalQueryCount(n: number, options: SplitOptions): number {
 }
 
 function checkOptions({ seed, evalFraction, maxEvalQueries }: SplitOptions): void {
-  if (!Number.isInteger(seed)) throw new RangeError(`split seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new SettingError(`split seed must be an integer, got ${seed}`);
   if (!(evalFraction >= 0 && evalFraction < 1)) {
-    throw new RangeError(`evalFraction must be at least 0 and below 1, got ${evalFraction}`);
+    throw new SettingError(`evalFraction must be at least 0 and below 1, got ${evalFraction}`);
   }
   if (!(maxEvalQueries >= 0)) {
-    throw new RangeError(`maxEvalQueries must be 0 or more, got ${maxEvalQueries}`);
+    throw new SettingError(`maxEvalQueries must be 0 or more, got ${maxEvalQueries}`);
   }
 }
 

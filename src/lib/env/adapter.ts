@@ -8,6 +8,20 @@ export interface AdapterSummary {
   isFallback: boolean;
 }
 
+/** The adapter's own description, as plain data a worker can post. */
+export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
+  const info = adapter.info;
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallback: Boolean(
+      (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter,
+    ),
+  };
+}
+
 /** Where training will run, in the words the header shows. */
 export interface ComputeTarget {
   backend: 'webgpu' | 'cpu';

@@ -1,3 +1,4 @@
+import { isArchiverJunk } from '../model/folder-paths.ts';
 import { unzipSync, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 
 /**
@@ -120,11 +121,6 @@ export async function zipBlob(files: ZipSource, options: ZipWriteOptions = {}): 
   await writeZip(files, (chunk) => void parts.push(chunk as Uint8Array<ArrayBuffer>), options);
   return new Blob(parts, { type: 'application/zip' });
 }
-
-/** Files that archivers and file browsers add beside the real ones (macOS forks, Finder, Explorer). */
-const JUNK = /(^|\/)(__MACOSX\/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)/;
-
-export const isArchiverJunk = (path: string): boolean => JUNK.test(path);
 
 /**
  * Every file of a zip archive by path, directories and archiver junk left out. `name` (the

@@ -68,7 +68,16 @@ const named = (tensors: tf.Tensor[]) => Object.fromEntries(tensors.map((t, i) =>
 export function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
   if (!tensors.length) return tf.scalar(0);
   if (fused(GLOBAL_NORM)) return runKernel(GLOBAL_NORM, named(tensors))[0] as tf.Scalar;
-  return tf.tidy(() => tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g)))))) as tf.Scalar;
+  return tf.tidy(() => {
+    let squares = tensors.map((g) => tf.sum(tf.square(g)));
+    // WebGPU binds each addend as a storage buffer, 8–12 per shader: add in groups of at most 8.
+    while (squares.length > 1) {
+      const groups: tf.Tensor[] = [];
+      for (let i = 0; i < squares.length; i += 8) groups.push(tf.addN(squares.slice(i, i + 8)));
+      squares = groups;
+    }
+    return tf.sqrt(squares[0]);
+  }) as tf.Scalar;
 }
 
 /** Each of `tensors` times `factor` (rounded to float32 first, as a tensor's scalar operand is): new tensors. */

@@ -98,15 +98,11 @@ export function floatToHalf(value: number): number {
   return sign | half;
 }
 
-/**
- * Parses and validates a safetensors file. Every fault gets its own message: a short file, a
- * header that is too large or not JSON, an unknown dtype, a shape whose element count does not
- * match the byte length, offsets outside the data or overlapping another tensor.
- */
-export function readSafetensors(
+/** The header's tensor entries and where the data starts: the 8-byte length, then the JSON. */
+function readHeader(
   bytes: Uint8Array,
-  file = 'model.safetensors',
-): Map<string, NamedTensor> {
+  file: string,
+): { entries: (readonly [string, HeaderEntry])[]; dataStart: number } {
   if (bytes.byteLength < 8)
     fail(file, `file is ${bytes.byteLength} bytes, too short to hold a header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -128,11 +124,36 @@ export function readSafetensors(
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header))
     fail(file, 'header is not a JSON object');
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
   const entries = Object.entries(header)
     .filter(([name]) => name !== '__metadata__')
     .map(([name, raw]) => [name, checkEntry(file, name, raw)] as const);
+  return { entries, dataStart: 8 + headerLength };
+}
+
+/** Parameters a safetensors header lists, without decoding the weights; null for a header it cannot read. */
+export function safetensorsParameterCount(bytes: Uint8Array): number | null {
+  try {
+    return readHeader(bytes, 'model.safetensors').entries.reduce(
+      (sum, [, e]) => sum + e.shape.reduce((a, b) => a * b, 1),
+      0,
+    );
+  } catch (e) {
+    if (e instanceof ModelFormatError) return null;
+    throw e;
+  }
+}
+
+/**
+ * Parses and validates a safetensors file. Every fault gets its own message: a short file, a
+ * header that is too large or not JSON, an unknown dtype, a shape whose element count does not
+ * match the byte length, offsets outside the data or overlapping another tensor.
+ */
+export function readSafetensors(
+  bytes: Uint8Array,
+  file = 'model.safetensors',
+): Map<string, NamedTensor> {
+  const { entries, dataStart } = readHeader(bytes, file);
+  const dataLength = bytes.byteLength - dataStart;
   const tensors = new Map<string, NamedTensor>();
   for (const [name, e] of entries) {
     if (!(e.dtype in BYTES_PER_ELEMENT))

@@ -2,6 +2,7 @@ import { proxy } from 'comlink';
 import { readZip } from '../export/zip.ts';
 import type { HubLoadProgress } from '../hub/load.ts';
 import { DEFAULT_REVISION, HUB_HOST } from '../hub/url.ts';
+import { relativeToFolder } from '../model/folder-paths.ts';
 import { openAttuneDb, type Db } from '../store/db.ts';
 import {
   addLocalModel,
@@ -9,7 +10,6 @@ import {
   getLocalModel,
   listLocalModels,
   localModelFiles,
-  relativeToFolder,
   uniqueName,
   type LocalModelEntry,
 } from '../store/models.ts';

@@ -1,4 +1,4 @@
-import { isArchiverJunk } from '../export/zip.ts';
+import { safetensorsParameterCount } from '../model/safetensors.ts';
 import type { Db } from './db.ts';
 import type { LocalModelRecord } from './schema.ts';
 
@@ -73,59 +73,5 @@ export function describeLocalModel(record: LocalModelRecord): LocalModelEntry {
     created: record.created,
     bytes: files.reduce((sum, f) => sum + f.byteLength, 0),
     parameters: weights ? safetensorsParameterCount(weights) : null,
-  };
-}
-
-/**
- * Parameters listed in a safetensors header (8-byte little-endian length, then JSON
- * `{name: {shape}}`): the count without decoding the weights. Null for a header it cannot read;
- * the loader has validated stored files already.
- */
-export function safetensorsParameterCount(bytes: Uint8Array): number | null {
-  if (bytes.byteLength < 8) return null;
-  const length = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (8 + length > bytes.byteLength) return null;
-  try {
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<
-      string,
-      { shape?: number[] }
-    >;
-    let count = 0;
-    for (const [name, entry] of Object.entries(header)) {
-      if (name !== '__metadata__') count += (entry.shape ?? []).reduce((a, b) => a * b, 1);
-    }
-    return count;
-  } catch {
-    return null;
-  }
-}
-
-/** A model folder's files by path relative to the folder, and the folder's own name. */
-export interface ModelFolder<T> {
-  /** The folders every file shared, now removed ("tiny-bert"); "" when the files sat at the top. */
-  root: string;
-  files: Map<string, T>;
-}
-
-/**
- * Paths relative to the model folder: a picked or dropped directory ("tiny-bert/config.json") or
- * a zip holding the folder ("export/tiny-bert/config.json") loses the folders that every file
- * shares. Backslashes become "/"; directories and archiver junk (`.DS_Store`, `__MACOSX/`) go.
- */
-export function relativeToFolder<T>(files: Iterable<readonly [string, T]>): ModelFolder<T> {
-  const entries = [...files]
-    .map(([path, value]) => [path.replace(/\\/g, '/').replace(/^\/+/, ''), value] as const)
-    .filter(([path]) => path !== '' && !path.endsWith('/') && !isArchiverJunk(path));
-  let prefix = '';
-  for (;;) {
-    const head = entries[0]?.[0].slice(prefix.length).split('/');
-    if (!head || head.length < 2) break;
-    const next = `${prefix}${head[0]}/`;
-    if (!entries.every(([path]) => path.startsWith(next))) break;
-    prefix = next;
-  }
-  return {
-    root: prefix.replace(/\/$/, ''),
-    files: new Map(entries.map(([path, value]) => [path.slice(prefix.length), value])),
   };
 }

@@ -1,3 +1,4 @@
+import { SettingError } from '../util/setting-error.ts';
 import type { ScheduleKind } from './schedule.ts';
 
 /**
@@ -65,34 +66,34 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
 /** Defaults overlaid with `overrides`; an unknown key or an out-of-range value throws, naming it. */
 export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   for (const key of Object.keys(overrides)) {
-    if (!(key in DEFAULT_TRAIN_CONFIG)) throw new RangeError(`unknown training setting "${key}"`);
+    if (!(key in DEFAULT_TRAIN_CONFIG)) throw new SettingError(`unknown training setting "${key}"`);
   }
   const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...overrides };
   const positive = (k: keyof TrainConfig, v: number) => {
     if (!(v > 0) || !Number.isFinite(v))
-      throw new RangeError(`${k} must be a positive number, got ${v}`);
+      throw new SettingError(`${k} must be a positive number, got ${v}`);
   };
   positive('batchSize', c.batchSize);
   positive('lr', c.lr);
   positive('scale', c.scale);
   positive('adamEps', c.adamEps);
   if (!Number.isInteger(c.batchSize) || c.batchSize < 2)
-    throw new RangeError(
+    throw new SettingError(
       `batchSize must be an integer ≥ 2 (MNRL needs in-batch negatives), got ${c.batchSize}`,
     );
-  if (c.weightDecay < 0) throw new RangeError(`weightDecay must be ≥ 0, got ${c.weightDecay}`);
+  if (c.weightDecay < 0) throw new SettingError(`weightDecay must be ≥ 0, got ${c.weightDecay}`);
   if (c.warmupRatio < 0 || c.warmupRatio > 1)
-    throw new RangeError(`warmupRatio must be in [0, 1], got ${c.warmupRatio}`);
-  if (c.maxGradNorm < 0) throw new RangeError(`maxGradNorm must be ≥ 0, got ${c.maxGradNorm}`);
+    throw new SettingError(`warmupRatio must be in [0, 1], got ${c.warmupRatio}`);
+  if (c.maxGradNorm < 0) throw new SettingError(`maxGradNorm must be ≥ 0, got ${c.maxGradNorm}`);
   if (c.steps !== null && (!Number.isInteger(c.steps) || c.steps < 1))
-    throw new RangeError(`steps must be a positive integer, got ${c.steps}`);
+    throw new SettingError(`steps must be a positive integer, got ${c.steps}`);
   if (c.steps === null) positive('epochs', c.epochs);
   if (c.dropout !== null && (c.dropout < 0 || c.dropout >= 1))
-    throw new RangeError(`dropout must be in [0, 1), got ${c.dropout}`);
+    throw new SettingError(`dropout must be in [0, 1), got ${c.dropout}`);
   if (c.miniBatch !== null && (!Number.isInteger(c.miniBatch) || c.miniBatch < 1))
-    throw new RangeError(`miniBatch must be a positive integer, got ${c.miniBatch}`);
+    throw new SettingError(`miniBatch must be a positive integer, got ${c.miniBatch}`);
   if (!Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 0)
-    throw new RangeError(
+    throw new SettingError(
       `checkpointEvery must be a non-negative integer, got ${c.checkpointEvery}`,
     );
   return c;

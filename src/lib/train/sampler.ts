@@ -1,3 +1,4 @@
+import { SettingError } from '../util/setting-error.ts';
 import type { TrainingPair } from '../data/pairs.ts';
 import { Random } from '../util/random.ts';
 
@@ -25,7 +26,7 @@ export class NoDuplicatesSampler {
     seed: number,
     resume?: SamplerState,
   ) {
-    if (pairs.length === 0) throw new RangeError('no training pairs');
+    if (pairs.length === 0) throw new SettingError('no training pairs');
     if (resume) {
       this.rng = Random.fromState(resume.rngState);
       this.state = { ...resume, order: [...resume.order] };
@@ -62,7 +63,7 @@ export class NoDuplicatesSampler {
         texts.forEach((t) => seen.add(t));
         sinceLastAdd = 0;
       } else if (++sinceLastAdd > this.pairs.length) {
-        throw new RangeError(
+        throw new SettingError(
           `cannot fill a batch of ${this.batchSize} without repeating a text: the data has too few distinct pairs; lower the batch size`,
         );
       }

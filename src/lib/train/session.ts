@@ -1,3 +1,4 @@
+import { assertDeviceAlive, confirmDeviceAlive } from '../env/webgpu-device.ts';
 import type { StepMetrics, Trainer, TrainerState } from './trainer.ts';
 import { NonFiniteLossError } from './trainer.ts';
 
@@ -29,7 +30,8 @@ export type SessionOutcome = 'completed' | 'stopped';
 /**
  * Runs a Trainer step by step with pause, resume and stop between steps, periodic checkpoints
  * (and one at the end), and evaluation points. A non-finite loss puts the last checkpoint back and
- * rethrows, so the weights a person sees are always good ones.
+ * rethrows, so the weights a person sees are always good ones. A lost GPU device ends the run with
+ * GpuLostError and no further checkpoint: the last one saved is where a resumed run continues.
  */
 export class TrainingSession {
   private paused = false;
@@ -78,7 +80,12 @@ export class TrainingSession {
   }
 
   private async checkpoint(): Promise<void> {
-    await this.options.checkpoints.save(await this.trainer.snapshot());
+    const state = await this.trainer.snapshot().catch(async (e: unknown) => {
+      await confirmDeviceAlive();
+      throw e;
+    });
+    assertDeviceAlive();
+    await this.options.checkpoints.save(state);
     this.hooks.onCheckpoint?.(this.trainer.step);
   }
 
@@ -94,7 +101,9 @@ export class TrainingSession {
       let metrics: StepMetrics;
       try {
         metrics = await this.trainer.trainStep();
+        assertDeviceAlive();
       } catch (e) {
+        await confirmDeviceAlive();
         if (e instanceof NonFiniteLossError) {
           const last = await this.options.checkpoints.load();
           if (last) this.trainer.restore(last);

@@ -65,7 +65,7 @@ describe('bakeoff command', () => {
     );
   });
 
-  it('ranks the models it can read, names the folder it cannot, and exits 65', () => {
+  it('ranks the models it can read, names the folder it cannot, and exits 2', () => {
     const empty = join(work, 'empty');
     mkdirSync(empty);
     const reportPath = join(work, 'partial.json');
@@ -73,12 +73,14 @@ describe('bakeoff command', () => {
       'bakeoff',
       ...['--models', `${A},${empty},${B}`, '--beir', BEIR, '--report', reportPath],
     );
-    expect(run.status).toBe(65);
-    expect(run.stderr).toContain(`${empty}: config.json: is missing from ${empty}`);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      `${empty}: ${join(empty, 'config.json')}: is missing from ${empty}`,
+    );
     const report = readJson<BakeoffReport>(reportPath);
     expect(report.models.map((m) => m.model)).toEqual([A, B]);
     expect(report.failed).toEqual([
-      { model: empty, error: `config.json: is missing from ${empty}` },
+      { model: empty, error: `${join(empty, 'config.json')}: is missing from ${empty}` },
     ]);
   });
 
@@ -96,7 +98,7 @@ describe('bakeoff command', () => {
       'bakeoff',
       ...['--models', `${A},${A}`, '--beir', BEIR, '--report', join(work, 'twice.json')],
     );
-    expect(twice.status).toBe(65);
+    expect(twice.status).toBe(2);
     expect(twice.stderr).toContain(`bakeoff: "${A}" is a candidate twice`);
     const none = runCli('bakeoff', '--beir', BEIR, '--report', 'x.json');
     expect(none.status).toBe(64);

@@ -138,7 +138,7 @@ describe('eval command', () => {
 
   it('names a missing qrels file by its path', () => {
     const run = cli('--model', BASE, '--beir', BEIR, '--split', 'train', '--report', 'x.json');
-    expect(run.status).toBe(66);
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain(`eval: ${join(BEIR, 'qrels', 'train.tsv')} not found`);
   });
 
@@ -147,7 +147,7 @@ describe('eval command', () => {
     cpSync(BEIR, broken, { recursive: true });
     writeFileSync(join(broken, 'queries.jsonl'), '{"_id": "q1", "text": "login"}\n{"_id": "q2"}\n');
     const run = cli('--model', BASE, '--beir', broken, '--report', join(work, 'x.json'));
-    expect(run.status).toBe(65);
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain(
       `eval: ${join(broken, 'queries.jsonl')}, line 2: missing "text": expected a string`,
     );

@@ -196,7 +196,7 @@ describe('cli mine', () => {
     expect(sampling.status).toBe(64);
     expect(sampling.stderr).toBe('mine: --sampling expects top or random, got "best"\n');
     const missing = mine(out, '--corpus', '/nonexistent/corpus.txt');
-    expect(missing.status).toBe(66);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toBe('mine: /nonexistent/corpus.txt not found\n');
   });
 });

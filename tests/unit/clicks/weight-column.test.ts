@@ -88,7 +88,7 @@ describe('train --weight-column', () => {
       join(dir, 'model'),
       ...ONE_STEP,
     );
-    expect(r.status).toBe(65);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain(
       'no column "weight" to read weights from; the columns are "query", "positive", "negative", "click_weight"',
     );

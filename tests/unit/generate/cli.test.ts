@@ -83,7 +83,7 @@ describe('generate command', () => {
     });
   }, 120_000);
 
-  it('exits 66 naming a corpus file that does not exist', () => {
+  it('exits 2 naming a corpus file that does not exist', () => {
     const result = runCli(
       'generate',
       '--model',
@@ -97,7 +97,7 @@ describe('generate command', () => {
       '--out',
       join(tmpdir(), 'never.csv'),
     );
-    expect(result.status).toBe(66);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('no-such.csv not found');
   });
 });

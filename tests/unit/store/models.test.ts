@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  describeLocalModel,
-  relativeToFolder,
-  safetensorsParameterCount,
-  uniqueName,
-} from '../../../src/lib/store/models.ts';
+import { relativeToFolder } from '../../../src/lib/model/folder-paths.ts';
+import { safetensorsParameterCount } from '../../../src/lib/model/safetensors.ts';
+import { describeLocalModel, uniqueName } from '../../../src/lib/store/models.ts';
 
 const WEIGHTS = new Uint8Array(readFileSync('tests/fixtures/tiny-bert/model.safetensors'));
 

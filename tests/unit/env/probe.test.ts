@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { probeBackends } from '../../../src/lib/kernels/probe.ts';
-import { useBackend } from './routes.ts';
+import { probeBackends } from '../../../src/lib/env/probe.ts';
+import { useBackend } from '../kernels/routes.ts';
 
 const start = async (name: string) => {
   try {

@@ -6,7 +6,7 @@ import { pool } from '../model/pooling.ts';
 import { AdamW } from '../train/adamw.ts';
 import { mnrlLoss } from '../train/losses/mnrl.ts';
 import { mulberry32 } from '../util/random.ts';
-import { rankTrials, type BackendChoice, type BackendTrial } from '../env/backend-choice.ts';
+import { rankTrials, type BackendChoice, type BackendTrial } from './backend-choice.ts';
 
 /**
  * Two layers of 128, 8 pairs × 32 tokens (~1 GFLOP a step, ~100 ms on wasm): big enough that a
