@@ -13,7 +13,9 @@ import { decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { TrainingSession, type CheckpointStore } from '../lib/train/session.ts';
 import { Trainer, withDropout, type StepMetrics } from '../lib/train/trainer.ts';
+import { checkpointStorageError } from '../lib/store/quota.ts';
 import { resolveModel } from './resolve-model.ts';
+import { withTrainingLock } from './training-lock.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
 export type TrainingEvent =
@@ -33,7 +35,15 @@ let session: TrainingSession | null = null;
  * checkpoints to IndexedDB as it goes, so a reload or a crash loses at most the steps since the
  * last checkpoint. Resolves with the outcome; rejects with a message a person can act on.
  */
-async function train(
+function train(
+  runId: string,
+  backend: BackendName,
+  emit: (e: TrainingEvent) => void,
+): Promise<'completed' | 'stopped'> {
+  return withTrainingLock(() => trainRun(runId, backend, emit));
+}
+
+async function trainRun(
   runId: string,
   backend: BackendName,
   emit: (e: TrainingEvent) => void,
@@ -62,6 +72,7 @@ async function train(
   );
   const encoder = new SentenceEncoder(withDropout(model, config.dropout));
   const stored = await getCheckpoint(db, runId);
+  let savedStep = stored?.step ?? 0;
   const resumeState = stored ? decodeCheckpoint(stored.bytes) : undefined;
   const trainer = new Trainer(encoder, trainPairs, config, resumeState);
 
@@ -83,7 +94,13 @@ async function train(
   const checkpoints: CheckpointStore = {
     save: async (state) => {
       const bytes = encodeCheckpoint(state);
-      await saveCheckpoint(db, { runId, step: state.step, created: Date.now(), bytes }, snapshot());
+      const checkpoint = { runId, step: state.step, created: Date.now(), bytes };
+      try {
+        await saveCheckpoint(db, checkpoint, snapshot());
+      } catch (e) {
+        throw await checkpointStorageError(e, checkpoint, savedStep, navigator.storage);
+      }
+      savedStep = state.step;
       emit({ type: 'checkpoint', step: state.step });
     },
     load: async () => {
@@ -124,12 +141,14 @@ async function train(
     return outcome;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    // The run holds at its last checkpoint: that is where a resume takes it up.
     await updateRun(db, runId, (r) => ({
       ...r,
       status: 'failed',
       error: message,
-      history,
-      evalPoints,
+      step: savedStep,
+      history: history.filter(([step]) => step <= savedStep),
+      evalPoints: evalPoints.filter(([step]) => step <= savedStep),
     }));
     throw new Error(message);
   } finally {

@@ -165,6 +165,7 @@ async function seed(page: Page, { checkpoint, beir }: Seed): Promise<void> {
         },
         config: {},
         evalEvery: 0,
+        backend: 'auto',
         totalSteps: step + 1,
         step: bytes ? step : 0,
         history: [],

@@ -9,7 +9,7 @@ import type { PromptConfig } from '../model/prompts.ts';
  * migration step when a store or an index changes.
  */
 export const DB_NAME = 'attune';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export interface DatasetSource {
   fileName: string;
@@ -64,7 +64,11 @@ export interface LocalModelRecord {
   files: Record<string, Uint8Array>;
 }
 
-export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'completed';
+/**
+ * 'interrupted': the run's worker ended without saying so (a crash, a closed tab, an upgrade);
+ * the run holds at its last checkpoint and can resume.
+ */
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'completed' | 'interrupted';
 
 /** Where a run's base model comes from. */
 export type ModelRef = (
@@ -87,8 +91,8 @@ export interface RunRecord {
   config: Record<string, unknown>;
   /** Evaluate nDCG@10 on the eval split every N steps (0 = only at the start and the end). */
   evalEvery: number;
-  /** The compute backend asked for; a resumed run asks again (absent in runs before the choice). */
-  backend?: BackendPreference;
+  /** The compute backend asked for; a resumed run asks again ('auto' for runs of schema v1 without one). */
+  backend: BackendPreference;
   totalSteps: number;
   step: number;
   /** One entry per step taken: [step, loss, lr, seconds, pairs, tokens]. */
