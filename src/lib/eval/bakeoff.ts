@@ -23,7 +23,7 @@ import {
 } from './retrieval.ts';
 import { SentenceEncoder } from '../model/encoder.ts';
 import type { SentenceModel } from '../model/folder.ts';
-import { estimateTrainingMemory } from '../model/memory-estimate.ts';
+import { estimateTrainingMemory } from '../train/memory-plan.ts';
 import { summarizeModel, type ModelSummary } from '../model/summary.ts';
 
 /** The metric the ranking and the significance test use. */

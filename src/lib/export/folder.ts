@@ -15,6 +15,8 @@ export interface ExportOptions {
   dtype?: 'F32' | 'F16';
   /** The model card, README.md (see model-card.ts). */
   readme?: string;
+  /** More files by path, written as they are (a LoRA run's PEFT adapter). */
+  extraFiles?: Map<string, Uint8Array>;
 }
 
 /** Versions we declare in config_sentence_transformers.json: the library whose semantics we match. */
@@ -76,5 +78,6 @@ export function sentenceTransformersFolder(
   if (model.normalize) files.set('2_Normalize/', new Uint8Array());
   if (options.readme !== undefined)
     files.set('README.md', new TextEncoder().encode(options.readme));
+  for (const [path, bytes] of options.extraFiles ?? []) files.set(path, bytes);
   return files;
 }

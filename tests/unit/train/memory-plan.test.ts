@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  estimateTrainingMemory,
-  type TrainingShape,
-} from '../../../src/lib/model/memory-estimate.ts';
+import { estimateTrainingMemory, type TrainingShape } from '../../../src/lib/train/memory-plan.ts';
 
 /**
  * sentence-transformers/all-MiniLM-L6-v2: vocab 30522, 512 positions, 2 token types, H 384,
