@@ -10,7 +10,16 @@ import type { RunRecord } from '../lib/store/schema.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { TrainingSession, type CheckpointStore } from '../lib/train/session.ts';
-import { Trainer, withDropout, type StepMetrics } from '../lib/train/trainer.ts';
+import { deviceLimits } from '../lib/env/webgpu-device.ts';
+import {
+  isOutOfMemory,
+  memoryBudget,
+  memoryFixes,
+  planTraining,
+  refusal,
+} from '../lib/train/memory-plan.ts';
+import { planContext } from '../lib/train/plan-context.ts';
+import { modelForRun, Trainer, type StepMetrics } from '../lib/train/trainer.ts';
 import { resolveModel } from './resolve-model.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
@@ -51,8 +60,18 @@ async function train(
   const trainPairs = pairs.filter((p) => !evalQueries.has(p.query));
 
   emit({ type: 'status', message: 'Loading the model…' });
-  const model = await resolveModel(db, run.model);
-  const encoder = new SentenceEncoder(withDropout(model, config.dropout));
+  const model = modelForRun(await resolveModel(db, run.model), config);
+  // The memory plan before any step: a run that cannot fit stops here with the memory and a fix.
+  const budget = memoryBudget(
+    used,
+    tf.memory().numBytes,
+    used === 'webgpu' ? deviceLimits() : undefined,
+  );
+  const ctx = planContext(model, trainPairs, budget);
+  const plan = planTraining(ctx, config);
+  if (!plan.fits) throw new Error(refusal(plan, memoryFixes(ctx, config)));
+  const encoder = new SentenceEncoder(model);
+  encoder.recompute = plan.recompute;
   const stored = await getCheckpoint(db, runId);
   const resumeState = stored ? decodeCheckpoint(stored.bytes) : undefined;
   const trainer = new Trainer(encoder, trainPairs, config, resumeState);
@@ -115,7 +134,12 @@ async function train(
     await updateRun(db, runId, () => ({ ...snapshot(), status: outcome }));
     return outcome;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const fix = memoryFixes(ctx, config)[0];
+    const message = isOutOfMemory(e)
+      ? `ran out of memory in step ${trainer.step + 1}; the run stopped at its last checkpoint${fix ? `. Try ${fix.label}` : ''}`
+      : e instanceof Error
+        ? e.message
+        : String(e);
     await updateRun(db, runId, (r) => ({
       ...r,
       status: 'failed',

@@ -1,6 +1,7 @@
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../model/safetensors.ts';
 import type { SentenceModel } from '../model/folder.ts';
-import { mergeLora, type LoraSettings } from './lora.ts';
+import { mergeLora } from './lora-export.ts';
+import type { LoraSettings } from './lora.ts';
 import type { SamplerState } from './sampler.ts';
 import type { TrainerState } from './trainer.ts';
 

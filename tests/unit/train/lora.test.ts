@@ -12,7 +12,7 @@ import {
   modelAtCheckpoint,
 } from '../../../src/lib/train/checkpoint.ts';
 import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
-import { mergeLora, peftAdapterFiles } from '../../../src/lib/train/lora.ts';
+import { mergeLora, peftAdapterFiles } from '../../../src/lib/train/lora-export.ts';
 import { loraModules, loraParameterCount } from '../../../src/lib/train/lora-modules.ts';
 import { Trainer, withDropout } from '../../../src/lib/train/trainer.ts';
 import { FIXTURES, fixtureTrainingPairs, REFERENCE_RUN, TINY_BERT } from '../model/reference.ts';
