@@ -14,7 +14,9 @@ test('the Train page plans memory beside the settings, warns when a run will not
   await expect(plan.getByRole('alert')).toHaveCount(0);
 
   // 50,000 pairs of 24-token texts: 100,000 texts at once, far over 4 GB even recomputing layers.
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('50000');
+  const batch = page.getByRole('spinbutton', { name: 'Batch size' });
+  await batch.fill('50000');
+  await batch.blur();
   await expect(plan.getByRole('alert')).toContainText('This run will not fit: it needs');
   const fix = plan.getByRole('button', { name: /^Use GradCache mini-batch \d+/ });
   const label = (await fix.textContent()) ?? '';
@@ -25,8 +27,14 @@ test('the Train page plans memory beside the settings, warns when a run will not
 
   // LoRA and Max tokens sit with the other settings and change the plan.
   const before = await plan.locator('strong').textContent();
-  await page.getByRole('spinbutton', { name: 'LoRA rank' }).fill('8');
-  await page.getByRole('spinbutton', { name: 'Max tokens' }).fill('16');
+  for (const [name, value] of [
+    ['LoRA rank', '8'],
+    ['Max tokens', '16'],
+  ]) {
+    const box = page.getByRole('spinbutton', { name });
+    await box.fill(value);
+    await box.blur();
+  }
   await expect(plan.locator('strong')).not.toHaveText(before ?? '');
   await expect(plan).toContainText('× 16 tokens at once');
 });

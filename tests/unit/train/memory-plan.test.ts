@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
 import {
   estimateTrainingMemory,
+  isOutOfMemory,
   memoryBudget,
   memoryFixes,
   planTraining,
@@ -152,5 +153,18 @@ describe('planTraining on bge-base (wasm: 4 GiB less 512 MiB)', () => {
     expect(refusal(p, fixes)).toMatch(
       /^this run needs 1\.4 TB of memory; the wasm backend has 3\.5 GB; try --mini-batch 8 \(GradCache mini-batch 8: 3\.\d GB\)$/,
     );
+  });
+});
+
+describe('isOutOfMemory', () => {
+  it('knows the backends’ out-of-memory errors and nothing else', () => {
+    expect(isOutOfMemory(new WebAssembly.RuntimeError('memory access out of bounds'))).toBe(true);
+    expect(isOutOfMemory(new Error('Aborted(OOM). Build with -sASSERTIONS for more info.'))).toBe(
+      true,
+    );
+    expect(isOutOfMemory(new RangeError('Array buffer allocation failed'))).toBe(true);
+    expect(isOutOfMemory(new Error('Failed to allocate a GPUBuffer of 5 GB'))).toBe(true);
+    expect(isOutOfMemory(new Error('the loss became NaN at step 3'))).toBe(false);
+    expect(isOutOfMemory('memory access out of bounds')).toBe(false);
   });
 });
