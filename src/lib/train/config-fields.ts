@@ -79,7 +79,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     label: 'LoRA alpha',
     help: 'Scales the adapters’ update by alpha / rank (PEFT’s default 8).',
     kind: 'number',
-    min: 0.01,
+    min: 1,
     step: 1,
   },
   {
