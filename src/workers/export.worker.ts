@@ -14,6 +14,7 @@ import { getDataset } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun } from '../lib/store/runs.ts';
 import type { ModelRef } from '../lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
+import { loraAdapterFolder } from '../lib/train/lora-export.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { resolveModel } from './resolve-model.ts';
 
@@ -43,8 +44,12 @@ async function runFolder(
       throw new Error(
         `“${run.name}” has no checkpoint yet: let it train at least until its first checkpoint`,
       );
+    const config = resolveTrainConfig(run.config as Partial<TrainConfig>);
     const base = await resolveModel(db, run.model);
-    const tuned = modelAtCheckpoint(base, decodeCheckpoint(checkpoint.bytes));
+    const state = decodeCheckpoint(checkpoint.bytes);
+    const trained = modelAtCheckpoint(base, state);
+    // The run's token limit goes into sentence_bert_config.json.
+    const tuned = { ...trained, maxSeqLength: config.maxSeqLength ?? trained.maxSeqLength };
     const dataset = await getDataset(db, run.datasetId);
     const { name, revision } = modelName(run.model);
     const readme = modelCard({
@@ -55,7 +60,7 @@ async function runFolder(
         pairs: dataset?.counts.pairs ?? 0,
         evalQueries: dataset?.evalQueries?.length,
       },
-      config: resolveTrainConfig(run.config as Partial<TrainConfig>),
+      config,
       steps: checkpoint.step,
       date: new Date(checkpoint.created).toISOString().slice(0, 10),
       finalLoss: run.history.find((h) => h[0] === checkpoint.step)?.[1],
@@ -65,6 +70,7 @@ async function runFolder(
       dtype: options.dtype,
       onnx: options.onnx,
       readme,
+      extraFiles: state.lora ? loraAdapterFolder(state.lora, state.weights, name) : undefined,
     });
     const slug = `${name.split('/').pop()}-attune-step${checkpoint.step}`.replace(/[^\w.-]+/g, '-');
     return { files, name: slug };

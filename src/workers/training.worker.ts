@@ -12,7 +12,16 @@ import type { RunRecord } from '../lib/store/schema.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { TrainingSession, type CheckpointStore } from '../lib/train/session.ts';
-import { Trainer, withDropout, type StepMetrics } from '../lib/train/trainer.ts';
+import { deviceLimits } from '../lib/env/webgpu-device.ts';
+import {
+  isOutOfMemory,
+  memoryBudget,
+  memoryFixes,
+  planTraining,
+  refusal,
+} from '../lib/train/memory-plan.ts';
+import { planContext } from '../lib/train/plan-context.ts';
+import { modelForRun, Trainer, type StepMetrics } from '../lib/train/trainer.ts';
 import { checkpointStorageError } from '../lib/store/quota.ts';
 import { resolveModel } from './resolve-model.ts';
 import { withTrainingLock } from './training-lock.ts';
@@ -62,7 +71,7 @@ async function trainRun(
   const evalQueries = new Set(dataset.evalQueries ?? []);
 
   emit({ type: 'status', message: 'Loading the model…' });
-  const model = await resolveModel(db, run.model);
+  const model = modelForRun(await resolveModel(db, run.model), config);
   // The model's prompts go in front of queries and documents, in training and in evaluation alike.
   const prompts = retrievalPrompts(model.prompts);
   // A grade-0 row is a judged non-relevant document: evaluation reads it, training must not.
@@ -70,7 +79,17 @@ async function trainRun(
     pairs.filter((p) => !evalQueries.has(p.query) && isRelevantPair(p)),
     prompts,
   );
-  const encoder = new SentenceEncoder(withDropout(model, config.dropout));
+  // The memory plan before any step: a run that cannot fit stops here with the memory and a fix.
+  const budget = memoryBudget(
+    used,
+    tf.memory().numBytes,
+    used === 'webgpu' ? deviceLimits() : undefined,
+  );
+  const ctx = planContext(model, trainPairs, budget);
+  const plan = planTraining(ctx, config);
+  if (!plan.fits) throw new Error(refusal(plan, memoryFixes(ctx, config)));
+  const encoder = new SentenceEncoder(model);
+  encoder.recompute = plan.recompute;
   const stored = await getCheckpoint(db, runId);
   let savedStep = stored?.step ?? 0;
   const resumeState = stored ? decodeCheckpoint(stored.bytes) : undefined;
@@ -140,7 +159,12 @@ async function trainRun(
     await updateRun(db, runId, () => ({ ...snapshot(), status: outcome }));
     return outcome;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const fix = memoryFixes(ctx, config)[0];
+    const message = isOutOfMemory(e)
+      ? `ran out of memory in step ${trainer.step + 1}; the run stopped at its last checkpoint${fix ? `. Try ${fix.label}` : ''}`
+      : e instanceof Error
+        ? e.message
+        : String(e);
     // The run holds at its last checkpoint: that is where a resume takes it up.
     await updateRun(db, runId, (r) => ({
       ...r,

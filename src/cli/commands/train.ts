@@ -7,14 +7,30 @@ import {
 } from '../../lib/clicks/weight-column.ts';
 import { parseDataset } from '../../lib/data/parser.ts';
 import { isRelevantPair, type TrainingPair } from '../../lib/data/pairs.ts';
+import type { SentenceModel } from '../../lib/model/folder.ts';
 import { sniffDataset } from '../../lib/data/sniff.ts';
 import { sentenceTransformersFolder } from '../../lib/export/folder.ts';
 import { modelCard } from '../../lib/export/model-card.ts';
+import * as tf from '@tensorflow/tfjs';
+import { deviceLimits } from '../../lib/env/webgpu-device.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { promptPairs, recordRetrievalPrompts } from '../../lib/model/prompts.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
-import { Trainer, withDropout, type TrainerState } from '../../lib/train/trainer.ts';
+import { loraExport } from '../../lib/train/lora.ts';
+import {
+  isOutOfMemory,
+  memoryBudget,
+  memoryFixes,
+  planTraining,
+  refusal,
+  type MemoryBudget,
+  type MemoryPlan,
+} from '../../lib/train/memory-plan.ts';
+import { planContext } from '../../lib/train/plan-context.ts';
+import { modelForRun, Trainer, type TrainerState } from '../../lib/train/trainer.ts';
+import { formatBytes } from '../../lib/util/format.ts';
+import { withPeakMemory } from '../peak-memory.ts';
 import { CliError, EXIT, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
   BACKEND_FLAG,
@@ -52,11 +68,22 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
   --dropout X            training dropout (default: config.json's)
   --seed N               seed of shuffling and dropout (default 42)
   --mini-batch N         GradCache: embed N at a time, same loss and gradients
+  --max-seq-length N     truncate texts to N tokens (default: the model's max_seq_length)
+  --freeze-embeddings    no gradient or optimizer state for the word-embedding table
+  --lora-rank R          LoRA: train rank-R adapters only (PEFT semantics; merged on export,
+                         the adapter written to DIR/lora-adapter/)
+  --lora-alpha 8         LoRA scale α (the update is scaled by α/R)
+  --lora-dropout 0       dropout on each adapter's input
+  --lora-targets query,value  Linear layers that get adapters (PEFT target_modules)
   --checkpoint-every N   write DIR/checkpoints/step-N.safetensors every N steps
   --resume PATH          continue from a checkpoint file, or the latest in a checkpoints folder
-  --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "backend", ...}
+  --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "peakBytes", "plan", "backend", ...}
   --onnx                 also write onnx/model.onnx and onnx/model_quantized.onnx (transformers.js)
 ${RETRIEVAL_PROMPT_USAGE}
+
+Before the first step a memory plan is checked against the backend (wasm: the 4 GB heap); a run
+that cannot fit exits 2 with the memory it needs and a fix.
+
 ${BACKEND_USAGE}`;
 
 const FLAGS = {
@@ -80,6 +107,12 @@ const FLAGS = {
   dropout: { type: 'string' },
   seed: { type: 'string' },
   'mini-batch': { type: 'string' },
+  'max-seq-length': { type: 'string' },
+  'freeze-embeddings': { type: 'boolean' },
+  'lora-rank': { type: 'string' },
+  'lora-alpha': { type: 'string' },
+  'lora-dropout': { type: 'string' },
+  'lora-targets': { type: 'string' },
   'checkpoint-every': { type: 'string' },
   resume: { type: 'string' },
   report: { type: 'string' },
@@ -116,6 +149,12 @@ function configFrom(flags: Flags): TrainConfig {
       seed: num('seed', d.seed),
       miniBatch: flags['mini-batch'] === undefined ? null : num('mini-batch', 0),
       checkpointEvery: num('checkpoint-every', 0),
+      maxSeqLength: flags['max-seq-length'] === undefined ? null : num('max-seq-length', 0),
+      freezeEmbeddings: flags['freeze-embeddings'] ?? false,
+      loraRank: flags['lora-rank'] === undefined ? null : num('lora-rank', 0),
+      loraAlpha: num('lora-alpha', d.loraAlpha),
+      loraDropout: num('lora-dropout', d.loraDropout),
+      loraTargets: flags['lora-targets']?.split(',').map((t) => t.trim()) ?? d.loraTargets,
     });
   } catch (e) {
     throw new CliError((e as Error).message);
@@ -170,6 +209,34 @@ async function readCheckpoint(path: string): Promise<TrainerState> {
   }
 }
 
+/** The plan before any step: refused with exit 2 when it cannot fit, printed when it can. */
+function checkMemory(
+  model: SentenceModel,
+  pairs: TrainingPair[],
+  config: TrainConfig,
+  backend: string,
+): MemoryPlan & { budget: MemoryBudget } {
+  const budget = memoryBudget(
+    backend,
+    tf.memory().numBytes,
+    backend === 'webgpu' ? deviceLimits() : undefined,
+  );
+  const ctx = planContext(model, pairs, budget);
+  const plan = planTraining(ctx, config);
+  if (!plan.fits) throw new CliError(refusal(plan, memoryFixes(ctx, config)), 2);
+  const of = budget.bytes === null ? '' : ` of ${formatBytes(budget.bytes)}`;
+  console.log(
+    `memory plan: ${formatBytes(plan.total)}${of} (${plan.textsInFlight} texts × ${plan.seqLength} tokens in flight)${plan.recompute ? '; gradient checkpointing on to fit' : ''}`,
+  );
+  return { ...plan, budget };
+}
+
+/** The plan's figures for the report, in bytes. */
+function planSummary(plan: MemoryPlan) {
+  const { weights, gradients, optimizer, activations, workspace, total, recompute } = plan;
+  return { weights, gradients, optimizer, activations, workspace, total, recompute };
+}
+
 export const train: Command = {
   name: 'train',
   summary:
@@ -188,26 +255,49 @@ export const train: Command = {
     const pairs = promptPairs(await readPairs(dataPath, flags['weight-column']), prompts);
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;
 
-    const encoder = new SentenceEncoder(withDropout(model, config.dropout));
+    let runModel;
+    try {
+      runModel = modelForRun(model, config);
+    } catch (e) {
+      throw new CliError((e as Error).message, 2);
+    }
+    const plan = checkMemory(runModel, pairs, config, backend);
+    const encoder = new SentenceEncoder(runModel);
+    encoder.recompute = plan.recompute;
     const trainer = new Trainer(encoder, pairs, config, resume);
     const losses: number[] = [];
     let pairsSeen = 0;
+    let peakBytes = 0;
+    let lastCheckpoint: string | null = flags.resume ?? null;
     const started = performance.now();
     console.log(
       `training ${trainer.totalSteps} steps on ${pairs.length} pairs (${backend})${resume ? `, resuming at step ${resume.step}` : ''}`,
     );
     while (!trainer.done) {
-      const m = await trainer.trainStep();
+      let m;
+      try {
+        const measured = await withPeakMemory(() => trainer.trainStep());
+        m = measured.result;
+        peakBytes = Math.max(peakBytes, measured.peakBytes);
+      } catch (e) {
+        if (!isOutOfMemory(e)) throw e;
+        const where = lastCheckpoint
+          ? `the last checkpoint is ${lastCheckpoint} (--resume it)`
+          : 'no checkpoint was written (--checkpoint-every N keeps one)';
+        const fix = memoryFixes(planContext(runModel, pairs, plan.budget), config)[0];
+        throw new CliError(
+          `ran out of ${backend} memory in step ${trainer.step + 1} (planned ${formatBytes(plan.total)}); ${where}${fix ? `; try ${fix.flags}` : ''}`,
+          2,
+        );
+      }
       losses.push(m.loss);
       pairsSeen += m.pairs;
       console.log(
         `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ${(m.pairs / m.seconds).toFixed(1)} pairs/s`,
       );
       if (config.checkpointEvery && m.step % config.checkpointEvery === 0 && !trainer.done) {
-        await writeOutput(
-          join(outDir, 'checkpoints', `step-${m.step}.safetensors`),
-          encodeCheckpoint(await trainer.snapshot()),
-        );
+        lastCheckpoint = join(outDir, 'checkpoints', `step-${m.step}.safetensors`);
+        await writeOutput(lastCheckpoint, encodeCheckpoint(await trainer.snapshot()));
       }
     }
     const seconds = (performance.now() - started) / 1000;
@@ -219,15 +309,14 @@ export const train: Command = {
       date: new Date().toISOString().slice(0, 10),
       finalLoss: losses.at(-1),
     });
+    const lora = trainer.lora ? await loraExport(trainer.lora, basename(modelDir)) : null;
+    const weights = await encoder.exportWeights();
     await writeFolder(
       outDir,
       sentenceTransformersFolder(
-        { ...model, prompts: recordRetrievalPrompts(model.prompts, prompts) },
-        await encoder.exportWeights(),
-        {
-          readme,
-          onnx: flags.onnx ?? false,
-        },
+        { ...runModel, prompts: recordRetrievalPrompts(model.prompts, prompts) },
+        lora ? lora.merge(weights) : weights,
+        { readme, onnx: flags.onnx ?? false, extraFiles: lora?.files },
       ),
     );
     trainer.dispose();
@@ -238,6 +327,8 @@ export const train: Command = {
         steps: trainer.totalSteps,
         seconds,
         pairsPerSecond: pairsSeen / seconds,
+        peakBytes,
+        plan: planSummary(plan),
         backend,
         config,
       };

@@ -25,7 +25,7 @@ import {
 } from './retrieval.ts';
 import { SentenceEncoder } from '../model/encoder.ts';
 import type { SentenceModel } from '../model/folder.ts';
-import { estimateTrainingMemory } from '../model/memory-estimate.ts';
+import { estimateTrainingMemory } from '../train/memory-plan.ts';
 import { retrievalPrompts, withPrompt } from '../model/prompts.ts';
 import { summarizeModel, type ModelSummary } from '../model/summary.ts';
 

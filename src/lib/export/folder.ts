@@ -19,6 +19,8 @@ export interface ExportOptions {
   readme?: string;
   /** Also write `onnx/model.onnx` and `onnx/model_quantized.onnx` (float32 and 8-bit) for transformers.js. */
   onnx?: boolean;
+  /** More files by path, written as they are (a LoRA run's PEFT adapter). */
+  extraFiles?: Map<string, Uint8Array>;
 }
 
 /**
@@ -88,5 +90,6 @@ export function sentenceTransformersFolder(
     for (const [path, bytes] of onnxFiles(model.config, weights)) files.set(path, bytes);
   if (options.readme !== undefined)
     files.set('README.md', new TextEncoder().encode(options.readme));
+  for (const [path, bytes] of options.extraFiles ?? []) files.set(path, bytes);
   return files;
 }

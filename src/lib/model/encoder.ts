@@ -5,6 +5,8 @@ import {
   disposeParams,
   type BertParams,
   type ForwardOptions,
+  type LinearDelta,
+  type ParamLookup,
 } from './bert.ts';
 import type { SentenceModel } from './folder.ts';
 import { l2Normalize, pool } from './pooling.ts';
@@ -17,12 +19,30 @@ export interface EmbedOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Extra tensors and the term they add to Linear outputs (a LoRA adapter). */
+export interface EncoderAdapter {
+  params: Map<string, tf.Variable>;
+  delta: LinearDelta;
+}
+
 /** A sentence-transformers model live in TensorFlow.js: BERT → pooling → optional Normalize. */
 export class SentenceEncoder {
   readonly params: BertParams;
+  /** Set by a LoRA run: its tensors join the forward pass. */
+  adapter: EncoderAdapter | null = null;
+  /** The variables gradients are taken for (every encoder parameter unless a run freezes some). */
+  trainable: Map<string, tf.Variable>;
+  /** Gradient checkpointing in training forwards (see `ForwardOptions.recompute`). */
+  recompute = false;
 
   constructor(readonly model: SentenceModel) {
     this.params = createParams(model.config, model.weights);
+    this.trainable = this.params;
+  }
+
+  /** The encoder's tensors and the adapter's, by name. */
+  private lookup(): ParamLookup {
+    return this.adapter ? new Map([...this.params, ...this.adapter.params]) : this.params;
   }
 
   get dimension(): number {
@@ -38,7 +58,11 @@ export class SentenceEncoder {
     return tf.tidy(() => {
       const ids = tf.tensor2d(batch.inputIds, [batch.batch, batch.length], 'int32');
       const mask = tf.tensor2d(batch.attentionMask, [batch.batch, batch.length], 'int32');
-      const tokens = bertForward(this.model.config, this.params, ids, mask, opts);
+      const tokens = bertForward(this.model.config, this.lookup(), ids, mask, {
+        ...opts,
+        linearDelta: this.adapter?.delta,
+        recompute: opts.training && this.recompute ? new Set(this.trainable.keys()) : undefined,
+      });
       const pooled = pool(tokens, mask, this.model.pooling);
       return this.model.normalize ? l2Normalize(pooled) : pooled;
     });

@@ -1,5 +1,7 @@
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../model/safetensors.ts';
 import type { SentenceModel } from '../model/folder.ts';
+import { mergeLora } from './lora-export.ts';
+import type { LoraSettings } from './lora.ts';
 import type { SamplerState } from './sampler.ts';
 import type { TrainerState } from './trainer.ts';
 
@@ -12,6 +14,8 @@ interface CheckpointMeta {
   step: number;
   adamStep: number;
   sampler: SamplerState;
+  /** A LoRA run's settings: its weights are the adapter. */
+  lora?: LoraSettings;
 }
 
 export function encodeCheckpoint(state: TrainerState): Uint8Array {
@@ -26,6 +30,7 @@ export function encodeCheckpoint(state: TrainerState): Uint8Array {
     step: state.step,
     adamStep: state.adam.step,
     sampler: state.sampler,
+    lora: state.lora,
   };
   return writeSafetensors(tensors, { metadata: { attune_checkpoint: JSON.stringify(meta) } });
 }
@@ -55,14 +60,20 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainerState {
     weights,
     adam: { step: meta.adamStep, moments },
     sampler: meta.sampler,
+    lora: meta.lora,
   };
 }
 
 /**
  * The base model with a checkpoint's trained weights in place of its own; every other tensor (the
- * pooler) stays as the base has it. This is the fine-tuned model that evaluation and export use.
+ * pooler) stays as the base has it; a LoRA checkpoint's adapter is merged in. This is the fine-tuned model that evaluation and export use.
  */
 export function modelAtCheckpoint(model: SentenceModel, state: TrainerState): SentenceModel {
+  if (state.lora)
+    return {
+      ...model,
+      weights: mergeLora(model.weights, state.weights, state.lora.alpha / state.lora.rank),
+    };
   const weights = new Map(model.weights);
   for (const [name, t] of state.weights) {
     const base = weights.get(name);

@@ -5,7 +5,8 @@ export interface ConfigField {
   key: keyof TrainConfig;
   label: string;
   help: string;
-  kind: 'number' | 'boolean' | 'select';
+  /** 'list': comma-separated words (LoRA's target modules). */
+  kind: 'number' | 'boolean' | 'select' | 'list';
   min?: number;
   max?: number;
   step?: number;
@@ -48,6 +49,53 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     min: 1,
     step: 1,
     nullable: true,
+  },
+  {
+    key: 'maxSeqLength',
+    label: 'Max tokens',
+    help: 'Truncate texts to this many tokens (below the model’s own limit); memory grows with its square.',
+    kind: 'number',
+    min: 2,
+    step: 1,
+    nullable: true,
+  },
+  {
+    key: 'freezeEmbeddings',
+    label: 'Freeze word embeddings',
+    help: 'No gradient or optimizer state for the vocabulary table: a third less memory on small models.',
+    kind: 'boolean',
+  },
+  {
+    key: 'loraRank',
+    label: 'LoRA rank',
+    help: 'Train small rank-r adapters instead of every weight (PEFT’s LoRA); empty trains the whole model.',
+    kind: 'number',
+    min: 1,
+    step: 1,
+    nullable: true,
+  },
+  {
+    key: 'loraAlpha',
+    label: 'LoRA alpha',
+    help: 'Scales the adapters’ update by alpha / rank (PEFT’s default 8).',
+    kind: 'number',
+    min: 1,
+    step: 1,
+  },
+  {
+    key: 'loraDropout',
+    label: 'LoRA dropout',
+    help: 'Dropout on each adapter’s input (PEFT’s default 0).',
+    kind: 'number',
+    min: 0,
+    max: 0.9,
+    step: 0.05,
+  },
+  {
+    key: 'loraTargets',
+    label: 'LoRA targets',
+    help: 'Layers that get adapters, comma-separated: query, key, value, dense (PEFT’s default query, value).',
+    kind: 'list',
   },
   {
     key: 'lr',

@@ -40,6 +40,18 @@ export interface TrainConfig {
   miniBatch: number | null;
   /** Save a checkpoint every N steps (0 = only at the end). */
   checkpointEvery: number;
+  /** Truncate texts to N tokens (sentence-transformers' max_seq_length); null = the model's own. Memory grows with N². */
+  maxSeqLength: number | null;
+  /** No gradient or optimizer state for the word-embedding table (vocabulary × hidden): the biggest single tensor. */
+  freezeEmbeddings: boolean;
+  /** LoRA rank r; null = full fine-tuning. Only the r-rank adapters train and hold optimizer state. */
+  loraRank: number | null;
+  /** LoRA α: the update is scaled by α/r (PEFT's default 8). */
+  loraAlpha: number;
+  /** Dropout on a LoRA adapter's input (PEFT's default 0). */
+  loraDropout: number;
+  /** Linear layers that get adapters, by module name (PEFT's BERT default: query, value). */
+  loraTargets: string[];
 }
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
@@ -61,7 +73,28 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   seed: 42,
   miniBatch: null,
   checkpointEvery: 0,
+  maxSeqLength: null,
+  freezeEmbeddings: false,
+  loraRank: null,
+  loraAlpha: 8,
+  loraDropout: 0,
+  loraTargets: ['query', 'value'],
 });
+
+/** The Linear layers of one BERT layer, by module path under `encoder.layer.N.`. */
+export const BERT_LAYER_LINEARS: readonly string[] = [
+  'attention.self.query',
+  'attention.self.key',
+  'attention.self.value',
+  'attention.output.dense',
+  'intermediate.dense',
+  'output.dense',
+];
+
+/** PEFT's rule for a string in `target_modules`: the module's name is it, or ends with "." + it ("dense" takes all four). */
+export function matchesLoraTarget(module: string, target: string): boolean {
+  return module === target || module.endsWith(`.${target}`);
+}
 
 /** Defaults overlaid with `overrides`; an unknown key or an out-of-range value throws, naming it. */
 export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
@@ -95,6 +128,20 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 0)
     throw new SettingError(
       `checkpointEvery must be a non-negative integer, got ${c.checkpointEvery}`,
+    );
+  if (c.maxSeqLength !== null && (!Number.isInteger(c.maxSeqLength) || c.maxSeqLength < 2))
+    throw new RangeError(`maxSeqLength must be an integer ≥ 2, got ${c.maxSeqLength}`);
+  if (c.loraRank !== null && (!Number.isInteger(c.loraRank) || c.loraRank < 1))
+    throw new RangeError(`loraRank must be a positive integer, got ${c.loraRank}`);
+  positive('loraAlpha', c.loraAlpha);
+  if (c.loraDropout < 0 || c.loraDropout >= 1)
+    throw new RangeError(`loraDropout must be in [0, 1), got ${c.loraDropout}`);
+  const unknown = c.loraTargets.filter(
+    (t) => !BERT_LAYER_LINEARS.some((m) => matchesLoraTarget(m, t)),
+  );
+  if (!c.loraTargets.length || unknown.length)
+    throw new RangeError(
+      `loraTargets names no Linear layer of BERT: "${unknown.join(',')}" (try query, key, value, dense)`,
     );
   return c;
 }

@@ -46,7 +46,7 @@ function lossOptions(batch: ColumnBatch, opts: StepOptions): MnrlOptions {
 /** Gradients come back keyed by tfjs's variable names; map them to the HF parameter names. */
 function byParamName(encoder: SentenceEncoder, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
-  for (const [name, v] of encoder.params) {
+  for (const [name, v] of encoder.trainable) {
     const g = grads[v.name];
     if (g) out.set(name, g);
   }
@@ -66,7 +66,7 @@ async function plainLossAndGrads(
     );
     const lossOpts = lossOptions(batch, opts);
     return mnrlLoss(embeddings[0], embeddings.slice(1), lossOpts);
-  }, [...encoder.params.values()]);
+  }, [...encoder.trainable.values()]);
   // Read back asynchronously: WebGPU cannot read a GPU buffer synchronously.
   const loss = (await value.data())[0];
   value.dispose();
@@ -133,7 +133,7 @@ async function cachedLossAndGrads(
       offset += tb.batch;
       const { value: surrogate, grads } = tf.variableGrads(
         () => tf.sum(tf.mul(forward(c, k), upstream)),
-        [...encoder.params.values()],
+        [...encoder.trainable.values()],
       );
       surrogate.dispose();
       upstream.dispose();

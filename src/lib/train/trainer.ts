@@ -7,6 +7,7 @@ import { clipGradNorm } from './clip.ts';
 import type { TrainConfig } from './config.ts';
 import { NoDuplicatesSampler, type SamplerState } from './sampler.ts';
 import { learningRateAt } from './schedule.ts';
+import { initialLoraWeights, LoraAdapter, loraSettings, type LoraSettings } from './lora.ts';
 import { lossAndGrads, type ColumnBatch } from './step.ts';
 
 export interface StepMetrics {
@@ -26,7 +27,10 @@ export interface StepMetrics {
 /** Everything a resumed run needs to continue on the same trajectory. */
 export interface TrainerState {
   step: number;
+  /** The trained tensors: every encoder parameter, or with LoRA the adapter's A and B. */
   weights: Map<string, { shape: number[]; data: Float32Array }>;
+  /** Present when `weights` is a LoRA adapter: what merging it into the base needs. */
+  lora?: LoraSettings;
   adam: AdamWState;
   sampler: SamplerState;
 }
@@ -57,6 +61,20 @@ export function withDropout(model: SentenceModel, dropout: number | null): Sente
   };
 }
 
+/** The word-embedding table, frozen by `freezeEmbeddings`. */
+export const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
+
+/** The model as a run trains it: its dropout override and its token limit (`maxSeqLength`). */
+export function modelForRun(model: SentenceModel, config: TrainConfig): SentenceModel {
+  const limit = model.config.max_position_embeddings;
+  if (config.maxSeqLength !== null && config.maxSeqLength > limit)
+    throw new RangeError(
+      `maxSeqLength ${config.maxSeqLength} is above the model's limit of ${limit} tokens (max_position_embeddings)`,
+    );
+  const m = withDropout(model, config.dropout);
+  return config.maxSeqLength === null ? m : { ...m, maxSeqLength: config.maxSeqLength };
+}
+
 /** Step s's dropout seed: a pure function of (seed, step), so a resumed run draws the same masks. */
 function dropoutSeed(seed: number, step: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2f) + Math.imul(step + 1, 0x165667b1)) >>> 0;
@@ -72,6 +90,8 @@ export class Trainer {
   private readonly sampler: NoDuplicatesSampler;
   private readonly optimizer: AdamW;
   private readonly negativeColumns: number;
+  /** The LoRA adapter when the run trains one (the encoder's own weights then stay frozen). */
+  readonly lora: LoraAdapter | null = null;
   step = 0;
 
   constructor(
@@ -92,7 +112,18 @@ export class Trainer {
     this.warmupSteps = Math.ceil(this.totalSteps * config.warmupRatio);
     // Every row of a batch needs the same columns: use the negatives that every pair has.
     this.negativeColumns = Math.min(...pairs.map((p) => p.negatives.length));
-    this.optimizer = new AdamW(encoder.params, {
+    const lora = loraSettings(config);
+    if (lora) {
+      const weights = resume?.lora
+        ? resume.weights
+        : initialLoraWeights(encoder.model.config, lora, config.seed);
+      this.lora = new LoraAdapter(lora, weights);
+      encoder.adapter = this.lora;
+      encoder.trainable = this.lora.params;
+    } else if (config.freezeEmbeddings) {
+      encoder.trainable = new Map([...encoder.params].filter(([n]) => n !== WORD_EMBEDDINGS));
+    }
+    this.optimizer = new AdamW(encoder.trainable, {
       betas: config.betas,
       eps: config.adamEps,
       weightDecay: config.weightDecay,
@@ -153,11 +184,12 @@ export class Trainer {
 
   async snapshot(): Promise<TrainerState> {
     const weights = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [name, v] of this.encoder.params)
+    for (const [name, v] of this.encoder.trainable)
       weights.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
     return {
       step: this.step,
       weights,
+      lora: this.lora?.settings,
       adam: await this.optimizer.exportState(),
       sampler: this.sampler.snapshot(),
     };
@@ -166,7 +198,7 @@ export class Trainer {
   /** Puts weights, optimizer moments and the step back as `state` has them (the sampler is set at construction). */
   restore(state: TrainerState): void {
     for (const [name, t] of state.weights) {
-      const v = this.encoder.params.get(name);
+      const v = this.encoder.params.get(name) ?? this.lora?.params.get(name);
       if (!v) throw new Error(`checkpoint names unknown parameter "${name}"`);
       tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
     }
@@ -176,5 +208,10 @@ export class Trainer {
 
   dispose(): void {
     this.optimizer.dispose();
+    if (this.lora) {
+      this.encoder.adapter = null;
+      this.encoder.trainable = this.encoder.params;
+      this.lora.dispose();
+    }
   }
 }

@@ -268,13 +268,14 @@ describe('runBakeoff', () => {
     // Memory at 32 pairs × 2 texts of min(128, 24) tokens, L 2, A 4, I 64:
     //   per token 2·(17·32 + 2·64 + 4·4·24) + 5·32 = 2272
     //   activations 4 B · 64 · 24 · 2272 = 13,959,168; weights, gradients, moments 4 · 4 B · 29,280
-    //   = 468,480; total 14,427,648
+    //   = 468,480; backward's transients 0.4 of the 3,489,792-float tape → 4 B · 1,395,917
+    //   = 5,583,668; total 20,011,316
     expect(report.models[0].stats).toEqual({
       parameters: 29_280,
       dimension: 32,
       maxTokens: 24,
       docsPerSecond: 48,
-      trainingMemory: 14_427_648,
+      trainingMemory: 20_011_316,
     });
     expect(summaries.a).toMatchObject({ parameters: 29_280, hiddenSize: 32, intermediateSize: 64 });
     expect(Object.keys(summaries)).toEqual(['b', 'a']);

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
+import {
+  estimateTrainingMemory,
+  isOutOfMemory,
+  memoryBudget,
+  memoryFixes,
+  planTraining,
+  refusal,
+  type PlanContext,
+  type TrainingShape,
+} from '../../../src/lib/train/memory-plan.ts';
+
+/**
+ * sentence-transformers/all-MiniLM-L6-v2: vocab 30522, 512 positions, 2 token types, H 384,
+ * 6 layers, 12 heads, I 1536. Parameters:
+ *   embeddings 30522·384 + 512·384 + 2·384 + LayerNorm 2·384   = 11,918,592
+ *   per layer  4·(384·384 + 384) + (384·1536 + 1536) + (1536·384 + 384) + 2·(2·384)
+ *              = 591,360 + 591,360 + 590,208 + 1,536           =  1,774,464 (× 6 = 10,646,784)
+ *   pooler     384·384 + 384                                   =    147,840
+ *   total                                                      = 22,713,216
+ */
+const MINILM: TrainingShape = {
+  parameters: 22_713_216,
+  layers: 6,
+  hiddenSize: 384,
+  heads: 12,
+  intermediateSize: 1536,
+};
+
+describe('estimateTrainingMemory', () => {
+  it('MiniLM-L6 at batch 32 × 128 tokens: 16 bytes per parameter plus the tape, by hand', () => {
+    const m = estimateTrainingMemory(MINILM, { batchSize: 32, seqLength: 128 });
+    // weights, gradients: 22,713,216 · 4 = 90,852,864 each; AdamW m and v: twice that.
+    expect(m.weights).toBe(90_852_864);
+    expect(m.gradients).toBe(90_852_864);
+    expect(m.optimizer).toBe(181_705_728);
+    // Per token: 6·(17·384 + 2·1536 + 4·12·128) + 5·384 = 6·(6,528 + 3,072 + 6,144) + 1,920 = 96,384
+    // floats; 32 pairs · 2 columns = 64 texts of 128 tokens = 8,192 tokens → 789,577,728 floats.
+    expect(m.textsInFlight).toBe(64);
+    expect(m.activations).toBe(3_158_310_912);
+    // Backward's transients: 0.4 of the tape (measured), 315,831,091 floats.
+    expect(m.workspace).toBe(4 * 315_831_091);
+    expect(m.total).toBe(363_411_456 + 3_158_310_912 + 4 * 315_831_091);
+  });
+
+  it('GradCache keeps one mini-batch on the tape plus each text’s embedding and its gradient', () => {
+    const m = estimateTrainingMemory(MINILM, { batchSize: 32, seqLength: 128, miniBatch: 16 });
+    // 16 texts · 128 tokens · 96,384 floats = 197,394,432; cache 2 · 64 · 384 = 49,152 floats.
+    expect(m.textsInFlight).toBe(16);
+    expect(m.activations).toBe((197_394_432 + 49_152) * 4);
+    // While a mini-batch replays, its gradients sit beside the running sum (one more set), and
+    // backward's transients take 0.4 of the mini-batch's tape: 78,957,773 floats.
+    expect(m.workspace).toBe(90_852_864 + 4 * 78_957_773);
+    expect(m.total).toBe(363_411_456 + 789_774_336 + 90_852_864 + 4 * 78_957_773);
+  });
+
+  it('a hard-negative column adds a third of the texts; doubling the length more than doubles it', () => {
+    const pairs = estimateTrainingMemory(MINILM, { batchSize: 8, seqLength: 64 });
+    const triplets = estimateTrainingMemory(MINILM, { batchSize: 8, seqLength: 64, columns: 3 });
+    expect(triplets.activations / pairs.activations).toBeCloseTo(1.5, 12);
+    const longer = estimateTrainingMemory(MINILM, { batchSize: 8, seqLength: 128 });
+    // (6·(9,600 + 48·128) + 1,920)·128 / ((6·(9,600 + 48·64) + 1,920)·64) = 96,384·2 / 77,952
+    expect(longer.activations / pairs.activations).toBeCloseTo((96_384 * 2) / 77_952, 12);
+  });
+});
+
+/**
+ * BAAI/bge-base-en-v1.5: vocab 30522, 512 positions, H 768, 12 layers, 12 heads, I 3072.
+ *   embeddings 30522·768 + 512·768 + 2·768 + 2·768                 = 23,837,184
+ *   per layer  4·(768·768 + 768) + (768·3072 + 3072) + (3072·768 + 768) + 4·768
+ *              = 2,362,368 + 2,362,368 + 2,360,064 + 3,072         =  7,087,872 (× 12 = 85,054,464)
+ *   pooler     768·768 + 768                                       =    590,592
+ *   total                                                          = 109,482,240
+ */
+const BGE_BASE: PlanContext = {
+  shape: {
+    parameters: 109_482_240,
+    layers: 12,
+    hiddenSize: 768,
+    heads: 12,
+    intermediateSize: 3072,
+    vocabSize: 30522,
+  },
+  modelMaxSeqLength: 512,
+  longestText: 128,
+  columns: 2,
+  budget: memoryBudget('wasm', 0),
+};
+const TRAINED = 109_482_240 - 590_592; // the pooler gets no gradient
+const MB = 2 ** 20;
+
+describe('planTraining on bge-base (wasm: 4 GiB less 512 MiB)', () => {
+  it('the budget is the wasm32 heap less the reserve and what is loaded', () => {
+    expect(memoryBudget('wasm', 100 * MB).bytes).toBe(2 ** 32 - 512 * MB - 100 * MB);
+    expect(memoryBudget('cpu', 0).bytes).toBeNull();
+    expect(
+      memoryBudget('webgpu', 0, { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30 })
+        .maxBufferBytes,
+    ).toBe(2 ** 30);
+  });
+
+  it('batch 32 × 128 with GradCache 8 fits by recomputing each layer: the figures by hand', () => {
+    const p = planTraining(BGE_BASE, resolveTrainConfig({ miniBatch: 8 }));
+    expect(p.weights).toBe(109_482_240 * 4);
+    expect(p.gradients).toBe(TRAINED * 4);
+    expect(p.optimizer).toBe(TRAINED * 8);
+    // Without recomputing: per token 12·(17·768 + 2·3072 + 4·12·128) + 5·768 = 307,968 floats,
+    // 8 texts · 128 tokens → 1.18 GiB of tape, 3.7 GiB in all: over the 3.5 GiB budget.
+    // Recomputing keeps 12·768 layer inputs + one layer (25,344) + 5·768 = 38,400 per token.
+    expect(p.recompute).toBe(true);
+    const tape = 8 * 128 * 38_400;
+    expect(p.activations).toBe((tape + 2 * 64 * 768) * 4);
+    expect(p.workspace).toBe(TRAINED * 4 + 4 * Math.round(0.4 * tape));
+    expect(p.fits).toBe(true);
+    expect(p.total).toBe(
+      109_482_240 * 4 + TRAINED * 16 + (tape + 2 * 64 * 768) * 4 + 4 * Math.round(0.4 * tape),
+    );
+  });
+
+  it('LoRA r16 on query and value with no mini-batch fits by recomputing each layer', () => {
+    const p = planTraining(BGE_BASE, resolveTrainConfig({ loraRank: 16 }));
+    const lora = 589_824; // 12 layers · 2 · 16 · (768 + 768)
+    expect(p.gradients).toBe(lora * 4);
+    expect(p.weights).toBe((109_482_240 + lora) * 4);
+    // 64 texts · 128 tokens, keeping 12·768 inputs + one layer of 25,344 + 5·768 per token.
+    expect(p.recompute).toBe(true);
+    expect(p.activations).toBe(64 * 128 * (12 * 768 + 25_344 + 3840) * 4);
+    expect(p.fits).toBe(true);
+  });
+
+  it('freezing the word embeddings drops their gradient and moments: 3 · 4 · 30,522 · 768 bytes', () => {
+    const a = planTraining(BGE_BASE, resolveTrainConfig({ miniBatch: 8 }));
+    const b = planTraining(BGE_BASE, resolveTrainConfig({ miniBatch: 8, freezeEmbeddings: true }));
+    expect(a.gradients - b.gradients).toBe(4 * 30522 * 768);
+    expect(a.optimizer - b.optimizer).toBe(8 * 30522 * 768);
+    // 375 MB less: the frozen run fits without recomputing its layers.
+    expect(a.recompute).toBe(true);
+    expect(b.recompute).toBe(false);
+  });
+
+  it('batch 512 × 512 tokens is refused in one line with the memory and a fix that fits', () => {
+    const ctx = { ...BGE_BASE, longestText: 512 };
+    const config = resolveTrainConfig({ batchSize: 512, maxSeqLength: 512 });
+    const p = planTraining(ctx, config);
+    expect(p.fits).toBe(false);
+    const fixes = memoryFixes(ctx, config);
+    expect(fixes.map((f) => f.kind)).toEqual(
+      ['mini-batch', 'lora', 'max-tokens', 'freeze-embeddings'].slice(0, fixes.length),
+    );
+    expect(fixes[0].patch).toEqual({ miniBatch: 8 });
+    expect(fixes[0].plan.fits).toBe(true);
+    expect(refusal(p, fixes)).toMatch(
+      /^this run needs 1\.4 TB of memory; the wasm backend has 3\.5 GB; try --mini-batch 8 \(GradCache mini-batch 8: 3\.\d GB\)$/,
+    );
+  });
+});
+
+describe('isOutOfMemory', () => {
+  it('knows the backends’ out-of-memory errors and nothing else', () => {
+    expect(isOutOfMemory(new WebAssembly.RuntimeError('memory access out of bounds'))).toBe(true);
+    expect(isOutOfMemory(new Error('Aborted(OOM). Build with -sASSERTIONS for more info.'))).toBe(
+      true,
+    );
+    expect(isOutOfMemory(new RangeError('Array buffer allocation failed'))).toBe(true);
+    expect(isOutOfMemory(new Error('Failed to allocate a GPUBuffer of 5 GB'))).toBe(true);
+    expect(isOutOfMemory(new Error('the loss became NaN at step 3'))).toBe(false);
+    expect(isOutOfMemory('memory access out of bounds')).toBe(false);
+  });
+});
