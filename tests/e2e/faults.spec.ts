@@ -204,18 +204,21 @@ test('quota exceeded at a checkpoint: the run stops at the previous one and says
   });
   const held = await stepCounter(page);
   const saved = held - (held % 2);
-  const before = await stored(page);
-  expect(before.checkpointStep).toBe(saved);
+  expect((await stored(page)).checkpointStep).toBe(saved);
 
-  // The browser's quota for this origin: what it uses now and a quarter of a checkpoint more.
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage!);
-  const cdp = await page.context().newCDPSession(page);
-  const origin = new URL(page.url()).origin;
-  const quotaSize = Math.round(usage + before.checkpointBytes / 4);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize });
-  await expect
-    .poll(() => page.evaluate(async () => (await navigator.storage.estimate()).quota))
-    .toBe(quotaSize);
+  // The disk is full: the worker's next checkpoint write fails as the browser fails it, with a
+  // QuotaExceededError. (Chromium's own quota override, `Storage.overrideQuotaForOrigin`, does
+  // not reliably reach IndexedDB in a worker, so the store is made to refuse the write itself.)
+  const worker = page.workers().find((w) => w.url().includes('training.worker'))!;
+  await worker.evaluate(() => {
+    const put = IDBObjectStore.prototype.put;
+    Object.assign(globalThis, { realPut: put });
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args) {
+      if (this.name === 'checkpoints')
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    } as typeof put;
+  });
   await page.getByRole('button', { name: 'Resume', exact: true }).click();
 
   const next = saved + 2;
@@ -231,7 +234,11 @@ test('quota exceeded at a checkpoint: the run stops at the previous one and says
   expect(failed.steps).toEqual(stepsUpTo(saved));
 
   // Space again: the run resumes from that checkpoint and ends whole.
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await worker.evaluate(() => {
+    IDBObjectStore.prototype.put = (
+      globalThis as unknown as { realPut: IDBObjectStore['put'] }
+    ).realPut;
+  });
   await resume(page);
   await finishes(page);
 });
