@@ -4,6 +4,7 @@ import { embed } from './embed.ts';
 import { evalCommand } from './eval.ts';
 import { generate } from './generate.ts';
 import { mine } from './mine.ts';
+import { score } from './score.ts';
 import { train } from './train.ts';
 import { validate } from './validate.ts';
 
@@ -16,4 +17,5 @@ export const commands: Record<string, Command> = {
   bakeoff,
   mine,
   generate,
+  score,
 };
