@@ -1,10 +1,11 @@
 /**
- * Attune's kernels for the backends that train without a GPU (cpu, wasm): each op below runs one
- * fused kernel where it is registered for the active backend and the route is `attune`, and the
- * plain tfjs op chain otherwise (webgpu, or the `stock` route). Importing this module registers
- * the kernels and their gradients.
+ * Attune's fused kernels: typed-array kernels for cpu and wasm, WGSL for webgpu (./webgpu/). Each
+ * op below runs one fused kernel where it is registered for the active backend and the route is
+ * `attune`, and the plain tfjs op chain otherwise (a kernel not written for that backend yet, or
+ * the `stock` route). Importing this module registers the kernels and their gradients.
  */
 import './identity.ts';
+import './webgpu/index.ts';
 
 export { adamwUpdate, type AdamWHyper, type AdamWSlot } from './adamw.ts';
 export { selfAttention, type AttentionOptions } from './attention.ts';

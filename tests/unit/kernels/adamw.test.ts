@@ -1,15 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { adamwUpdate, setKernelRoute, type AdamWSlot } from '../../../src/lib/kernels/index.ts';
-import { BACKENDS, maxAbsDiff, randn, useBackend } from './routes.ts';
+import { BACKENDS, maxAbsDiff, randn, SUITE, useBackend } from './routes.ts';
 
 const HYPER = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-6 };
 
-/** Three AdamW steps on two parameters (one decayed) from the same start; the final values. */
-function run(route: 'stock' | 'attune', shareFirst = false): Float32Array[] {
+/**
+ * Three AdamW steps on two parameters (the first decayed), or on `extra` more, from the same
+ * start; the final values.
+ */
+async function run(
+  route: 'stock' | 'attune',
+  shareFirst = false,
+  extra = 0,
+): Promise<Float32Array[]> {
   setKernelRoute(route);
   // Made inside tidy, as the model and AdamW make theirs: each variable owns its buffer.
-  const params = tf.tidy(() => [tf.variable(randn([30, 7], 1)), tf.variable(randn([7], 2))]);
+  const params = tf.tidy(() => [
+    tf.variable(randn([30, 7], 1)),
+    tf.variable(randn([7], 2)),
+    ...Array.from({ length: extra }, (_, i) => tf.variable(randn([3 + 500 * i], 3 + i))),
+  ]);
   const moments = tf.tidy(() =>
     params.map((p) => ({
       m: tf.variable(tf.zerosLike(p), false),
@@ -18,7 +29,7 @@ function run(route: 'stock' | 'attune', shareFirst = false): Float32Array[] {
   );
   // A second tensor on the first parameter's buffer: an in-place write would change it too.
   const alias = shareFirst ? tf.clone(params[0]) : null;
-  const before = alias?.dataSync().slice();
+  const before = alias ? Array.from(await alias.data()) : null;
   for (let step = 1; step <= 3; step++) {
     const grads = params.map((p, i) => randn(p.shape, 10 * step + i));
     const slots: AdamWSlot[] = params.map((param, i) => ({
@@ -30,27 +41,34 @@ function run(route: 'stock' | 'attune', shareFirst = false): Float32Array[] {
     adamwUpdate(slots, { ...HYPER, step });
     tf.dispose(grads);
   }
-  if (alias) expect(Array.from(alias.dataSync())).toEqual(Array.from(before!));
-  const out = [...params, ...moments.flatMap((m) => [m.m, m.v])].map(
-    (t) => t.dataSync().slice() as Float32Array,
-  );
+  if (alias) expect(Array.from(await alias.data())).toEqual(before);
+  const out = (await Promise.all(
+    [...params, ...moments.flatMap((m) => [m.m, m.v])].map((t) => t.data()),
+  )) as Float32Array[];
   tf.dispose([...params, ...moments.flatMap((m) => [m.m, m.v]), ...(alias ? [alias] : [])]);
   setKernelRoute('attune');
   return out;
 }
 
-describe.each(BACKENDS)('fused AdamW on %s', (backend) => {
+describe.each([...BACKENDS, 'webgpu'])('fused AdamW on %s', SUITE, (backend) => {
   it('gives the parameters and moments of the stock op chain after three steps', async () => {
     await useBackend(backend);
-    const stock = run('stock');
-    const ours = run('attune');
+    const stock = await run('stock');
+    const ours = await run('attune');
     ours.forEach((t, i) => expect(maxAbsDiff(t, stock[i]), `tensor ${i}`).toBeLessThan(1e-6));
   });
 
   it('never writes into a buffer another tensor shares', async () => {
     await useBackend(backend);
-    const stock = run('stock');
-    const ours = run('attune', true);
+    const stock = await run('stock');
+    const ours = await run('attune', true);
+    ours.forEach((t, i) => expect(maxAbsDiff(t, stock[i]), `tensor ${i}`).toBeLessThan(1e-6));
+  });
+
+  it('updates more parameters than one shader binds, some spanning several workgroups', async () => {
+    await useBackend(backend);
+    const stock = await run('stock', false, 12);
+    const ours = await run('attune', false, 12);
     ours.forEach((t, i) => expect(maxAbsDiff(t, stock[i]), `tensor ${i}`).toBeLessThan(1e-6));
   });
 

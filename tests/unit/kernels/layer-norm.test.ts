@@ -21,7 +21,7 @@ function mask(rate: number, seed: number, shape: [number, number]): tf.Tensor2D 
   return tf.tensor2d(scales, shape);
 }
 
-describe.each(BACKENDS)('addLayerNorm on %s', (backend) => {
+describe.each([...BACKENDS, 'webgpu'])('addLayerNorm on %s', (backend) => {
   it('LayerNorm(x + r) and its gradients equal tf.moments’ composition', async () => {
     await useBackend(backend);
     const x = randn([12, 32], 1, 3);
@@ -30,7 +30,7 @@ describe.each(BACKENDS)('addLayerNorm on %s', (backend) => {
     const beta = randn([32], 4);
     const f = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       addLayerNorm(x as tf.Tensor2D, r as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
-    expectSameAsStock(f, [x, r, gamma, beta], 2e-5);
+    await expectSameAsStock(f, [x, r, gamma, beta], 2e-5);
     expect(await kernelsUsed(f, [x, r, gamma, beta])).toContain('AttuneAddLayerNormGrad');
     tf.dispose([x, r, gamma, beta]);
   });
@@ -43,7 +43,20 @@ describe.each(BACKENDS)('addLayerNorm on %s', (backend) => {
     const beta = randn([8], 8);
     const f = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       addLayerNorm(x as tf.Tensor2D, r as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
-    expectSameAsStock(f, [x, positions, gamma, beta], 2e-5);
+    await expectSameAsStock(f, [x, positions, gamma, beta], 2e-5);
+    tf.dispose([x, positions, gamma, beta]);
+  });
+
+  it('sums dγ, dβ and a broadcast residual’s gradient over more rows than one partial sum takes', async () => {
+    await useBackend(backend);
+    // 150 rows: three of the webgpu kernel's 64-row chunks, the last one partial.
+    const x = randn([150, 24], 13);
+    const positions = randn([30, 24], 14);
+    const gamma = randn([24], 15);
+    const beta = randn([24], 16);
+    const f = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      addLayerNorm(x as tf.Tensor2D, r as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
+    await expectSameAsStock(f, [x, positions, gamma, beta], 5e-5);
     tf.dispose([x, positions, gamma, beta]);
   });
 
@@ -75,8 +88,8 @@ describe.each(BACKENDS)('addLayerNorm on %s', (backend) => {
       );
       return tf.mul(y, mask(0.1, 23, shape));
     };
-    const ours = outcome('attune', fused, [x, r, gamma, beta]);
-    const want = outcome('stock', explicit, [x, r, gamma, beta]);
+    const ours = await outcome('attune', fused, [x, r, gamma, beta]);
+    const want = await outcome('stock', explicit, [x, r, gamma, beta]);
     expect(maxAbsDiff(ours.value, want.value)).toBeLessThan(2e-5);
     ours.grads.forEach((g, i) => expect(maxAbsDiff(g, want.grads[i]), `${i}`).toBeLessThan(2e-5));
     // Both masks really drop something.

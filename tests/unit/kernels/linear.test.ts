@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { linear, linear3 } from '../../../src/lib/kernels/index.ts';
 import { BACKENDS, expectSameAsStock, kernelsUsed, randn, useBackend } from './routes.ts';
 
-describe.each(BACKENDS)('linear on %s', (backend) => {
+describe.each([...BACKENDS, 'webgpu'])('linear on %s', (backend) => {
   it('x·Wᵀ + b and its gradients equal matMul(x, W, false, true) + b', async () => {
     await useBackend(backend);
     const x = randn([37, 24], 1);
@@ -11,7 +11,7 @@ describe.each(BACKENDS)('linear on %s', (backend) => {
     const b = randn([19], 3);
     const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
       linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D);
-    expectSameAsStock(f, [x, w, b], 1e-4);
+    await expectSameAsStock(f, [x, w, b], 1e-4);
     const used = await kernelsUsed(f, [x, w, b]);
     expect(used).toContain('AttuneLinear');
     expect(used).toContain('AttuneLinearGrad');
@@ -34,7 +34,7 @@ describe.each(BACKENDS)('linear on %s', (backend) => {
       return tf.concat([q, tf.mul(k, 2), tf.mul(v, -3)], 1);
     };
     const inputs = [x, ws[0], bs[0], ws[1], bs[1], ws[2], bs[2]];
-    expectSameAsStock(f, inputs, 1e-4);
+    await expectSameAsStock(f, inputs, 1e-4);
     expect(await kernelsUsed(f, inputs)).toContain('AttuneLinear3');
     tf.dispose(inputs);
   });

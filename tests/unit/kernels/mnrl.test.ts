@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mnrlLoss } from '../../../src/lib/train/losses/mnrl.ts';
-import { BACKENDS, expectSameAsStock, kernelsUsed, outcome, randn, useBackend } from './routes.ts';
+import {
+  BACKENDS,
+  expectSameAsStock,
+  kernelsUsed,
+  outcome,
+  randn,
+  SUITE,
+  useBackend,
+} from './routes.ts';
 
 /** 6 anchors, their positives and one negative column, 10-d; weights in (0.5, 1.5). */
 function inputs(): tf.Tensor[] {
@@ -18,7 +26,7 @@ const loss =
       weights: weighted ? (w as tf.Tensor1D) : undefined,
     });
 
-describe.each(BACKENDS)('fused MNRL on %s', (backend) => {
+describe.each([...BACKENDS, 'webgpu'])('fused MNRL on %s', SUITE, (backend) => {
   it.each([
     ['plain', false, false],
     ['symmetric', true, false],
@@ -31,7 +39,7 @@ describe.each(BACKENDS)('fused MNRL on %s', (backend) => {
       const xs = inputs();
       const f = loss(symmetric, weighted);
       // Differentiated w.r.t. the weights only where the loss reads them.
-      expectSameAsStock((a, p, n, w) => f(a, p, n, w), weighted ? xs : xs.slice(0, 3), 2e-6);
+      await expectSameAsStock((a, p, n, w) => f(a, p, n, w), weighted ? xs : xs.slice(0, 3), 2e-6);
       tf.dispose(xs);
     },
   );
@@ -51,10 +59,12 @@ describe.each(BACKENDS)('fused MNRL on %s', (backend) => {
     const [, p, n, w] = inputs();
     const zero = tf.zeros([6, 10]);
     const f = (a: tf.Tensor) => loss(false, false)(a, p, n, w);
-    const ours = outcome('attune', f, [zero]);
+    const ours = await outcome('attune', f, [zero]);
     // F.normalize divides by max(‖a‖, ε): â = 0, every score 0, the loss log 12.
     expect(Math.abs(ours.value[0] - Math.log(12))).toBeLessThan(1e-6);
-    expect(Math.abs(ours.value[0] - outcome('stock', f, [zero]).value[0])).toBeLessThan(1e-6);
+    expect(Math.abs(ours.value[0] - (await outcome('stock', f, [zero])).value[0])).toBeLessThan(
+      1e-6,
+    );
     // The stock chain's norm gradient is 0/0 there; torch's clamp passes none to the norm.
     expect(ours.grads[0].every(Number.isFinite)).toBe(true);
     tf.dispose([p, n, w, zero]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { pool } from '../../../src/lib/model/pooling.ts';
-import { BACKENDS, expectSameAsStock, kernelsUsed, randn, useBackend } from './routes.ts';
+import { BACKENDS, expectSameAsStock, kernelsUsed, randn, SUITE, useBackend } from './routes.ts';
 
 /** Three sequences of 7 tokens: 7, 3 and 1 real tokens, then padding. */
 const maskRows = [
@@ -10,13 +10,13 @@ const maskRows = [
   [1, 0, 0, 0, 0, 0, 0],
 ];
 
-describe.each(BACKENDS)('fused mean pooling on %s', (backend) => {
+describe.each([...BACKENDS, 'webgpu'])('fused mean pooling on %s', SUITE, (backend) => {
   it('the mean over real tokens and its gradient equal the stock chain', async () => {
     await useBackend(backend);
     const tokens = randn([3, 7, 5], 1);
     const mask = tf.tensor2d(maskRows, [3, 7], 'int32');
     const f = (t: tf.Tensor) => pool(t as tf.Tensor3D, mask, 'mean');
-    expectSameAsStock(f, [tokens], 1e-6);
+    await expectSameAsStock(f, [tokens], 1e-6);
     const used = await kernelsUsed(f, [tokens]);
     expect(used).toEqual(expect.arrayContaining(['AttuneMeanPool', 'AttuneMeanPoolGrad']));
     expect(used).not.toContain('BatchMatMul');
@@ -28,8 +28,8 @@ describe.each(BACKENDS)('fused mean pooling on %s', (backend) => {
     const tokens = randn([3, 7, 5], 2);
     const mask = tf.tensor2d(maskRows, [3, 7], 'int32');
     const pooled = pool(tokens as tf.Tensor3D, mask, 'mean');
-    const want = tokens.arraySync() as number[][][];
-    expect(Array.from(pooled.dataSync().slice(10, 15))).toEqual(want[2][0].map(Math.fround));
+    const want = (await tokens.array()) as number[][][];
+    expect(Array.from((await pooled.data()).slice(10, 15))).toEqual(want[2][0].map(Math.fround));
     tf.dispose([tokens, mask, pooled]);
   });
 });

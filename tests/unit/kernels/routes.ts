@@ -8,6 +8,9 @@ import { mulberry32 } from '../../../src/lib/util/random.ts';
 /** The backends our kernels are registered for; every kernel test runs on each. */
 export const BACKENDS = ['cpu', 'wasm'] as const;
 
+/** A kernel test's time limit: on SwiftShader the first test compiles every stock pipeline it uses. */
+export const SUITE = { timeout: 300_000 };
+
 /**
  * Switches to `name`; `webgpu` runs on Dawn (SwiftShader without a GPU) and fails the test with
  * the reason when it cannot start, rather than skipping it.
@@ -40,27 +43,29 @@ export interface Outcome {
 
 /**
  * The op's value and its gradients w.r.t. `inputs` under `route`, with a fixed random upstream
- * gradient (the loss is Σ f(x)·u), read back as arrays.
+ * gradient (the loss is Σ f(x)·u), read back as arrays (asynchronously: webgpu in Node has no
+ * synchronous read-back).
  */
-export function outcome(
+export async function outcome(
   route: KernelRoute,
   f: (...xs: tf.Tensor[]) => tf.Tensor,
   inputs: tf.Tensor[],
-): Outcome {
+): Promise<Outcome> {
   setKernelRoute(route);
+  let results: tf.Tensor[];
   try {
-    return tf.tidy(() => {
+    results = tf.tidy(() => {
       const value = f(...inputs);
       const upstream = randn(value.shape, 99);
       const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), upstream)))(inputs);
-      return {
-        value: value.dataSync() as Float32Array,
-        grads: grads.map((g) => g.dataSync() as Float32Array),
-      };
+      return [value, ...grads];
     });
   } finally {
     setKernelRoute('attune');
   }
+  const [value, ...grads] = (await Promise.all(results.map((t) => t.data()))) as Float32Array[];
+  tf.dispose(results);
+  return { value, grads };
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -71,13 +76,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Our kernel against the stock op chain: value and every gradient within `tol` (absolute). */
-export function expectSameAsStock(
+export async function expectSameAsStock(
   f: (...xs: tf.Tensor[]) => tf.Tensor,
   inputs: tf.Tensor[],
   tol: number,
-): void {
-  const ours = outcome('attune', f, inputs);
-  const stock = outcome('stock', f, inputs);
+): Promise<void> {
+  const ours = await outcome('attune', f, inputs);
+  const stock = await outcome('stock', f, inputs);
   expect(maxAbsDiff(ours.value, stock.value), 'value').toBeLessThan(tol);
   ours.grads.forEach((g, i) =>
     expect(maxAbsDiff(g, stock.grads[i]), `gradient ${i}`).toBeLessThan(tol),

@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs';
+import { groups, sizeOf, slotMain, slotUniforms, WG } from './multi-tensor.ts';
+import { asGpu, dispatch, grid, output, storageLimit, type Binding } from './shader.ts';
+
+/**
+ * `AttuneGlobalNorm` and `AttuneScale` (../grad-norm.ts) on WebGPU.
+ *
+ * The norm: one dispatch per group of tensors writes each workgroup's Σx² over its chunk
+ * (a tree sum in workgroup memory) to a partial-sums buffer; one last single-workgroup dispatch
+ * sums each tensor's partials in a fixed order, takes its float32 norm, and returns
+ * √(Σ ‖gᵢ‖²) — torch's norm of the per-parameter norms, deterministic run to run.
+ *
+ * The scaling: one dispatch per group, y = x · factor for every tensor of the group.
+ */
+const TREE = /* wgsl */ `
+var<workgroup> tree: array<f32, ${WG}>;
+/** Σ over the workgroup of each thread's \`value\`; the result in tree[0]. */
+fn treeSum(t: u32, value: f32) {
+  tree[t] = value;
+  workgroupBarrier();
+  for (var stride = ${WG / 2}u; stride > 0u; stride >>= 1u) {
+    if (t < stride) { tree[t] += tree[t + stride]; }
+    workgroupBarrier();
+  }
+}`;
+
+const partialsBody = (slots: number) =>
+  TREE +
+  slotMain(
+    slots,
+    (k) => `var ss = 0.0;
+    for (var i = lo + t; i < hi; i += ${WG}u) { let v = x${k}[i]; ss += v * v; }
+    treeSum(t, ss);
+    if (t == 0u) { partials[u.base + w] = tree[0]; }`,
+    // Every thread reaches the barriers of treeSum: the slot branch is uniform per workgroup.
+    `if (w >= u.w${slots}) { return; }`,
+  );
+
+const FINAL = /* wgsl */ `
+${TREE}
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) t: u32) {
+  var total = 0.0;
+  for (var k = 0u; k < u.count; k++) {
+    let first = u32(ranges[2u * k]);
+    let n = u32(ranges[2u * k + 1u]);
+    var ss = 0.0;
+    for (var i = t; i < n; i += ${WG}u) { ss += partials[first + i]; }
+    treeSum(t, ss);
+    let nk = sqrt(tree[0]);
+    total += nk * nk;
+    workgroupBarrier();
+  }
+  if (t == 0u) { norm[0] = sqrt(total); }
+}`;
+
+tf.registerKernel({
+  kernelName: 'AttuneGlobalNorm',
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, backend }) => {
+    const gpu = asGpu(backend);
+    const xs = Object.values(inputs) as tf.TensorInfo[];
+    // One binding for the partial sums, the rest for tensors.
+    const plan = groups(xs, storageLimit(gpu) - 1, sizeOf);
+    const totalWorkgroups = plan.reduce((n, g) => n + g.starts[g.starts.length - 1], 0);
+    const partials = output(gpu, [Math.max(totalWorkgroups, 1)]);
+    const ranges = new Int32Array(2 * xs.length);
+    let base = 0;
+    let k = 0;
+    for (const g of plan) {
+      const slots = g.items.length;
+      g.items.forEach((_, i) => {
+        ranges[2 * k] = base + g.starts[i];
+        ranges[2 * k + 1] = g.starts[i + 1] - g.starts[i];
+        k++;
+      });
+      const bindings: Binding[] = [
+        ...g.items.map((x, i) => ({ name: `x${i}`, tensor: x, access: 'read' as const })),
+        { name: 'partials', tensor: partials, access: 'read_write' },
+      ];
+      dispatch(gpu, {
+        key: `global-norm-partials-${slots}`,
+        bindings,
+        uniforms: [
+          ...slotUniforms(g.starts, g.items.map(sizeOf)),
+          { name: 'base', type: 'u32', value: base },
+        ],
+        body: partialsBody(slots),
+        workgroups: grid(g.starts[slots]),
+      });
+      base += g.starts[slots];
+    }
+    const table = gpu.makeTensorInfo([ranges.length], 'int32', ranges);
+    const norm = output(gpu, []);
+    dispatch(gpu, {
+      key: 'global-norm',
+      bindings: [
+        { name: 'partials', tensor: partials, access: 'read' },
+        { name: 'ranges', tensor: table, access: 'read' },
+        { name: 'norm', tensor: norm, access: 'read_write' },
+      ],
+      uniforms: [{ name: 'count', type: 'u32', value: xs.length }],
+      body: FINAL,
+      workgroups: [1, 1, 1],
+    });
+    gpu.disposeData(partials.dataId);
+    gpu.disposeData(table.dataId);
+    return norm;
+  },
+});
+
+const scaleBody = (slots: number) =>
+  slotMain(
+    slots,
+    (k) => `for (var i = lo + t; i < hi; i += ${WG}u) { y${k}[i] = x${k}[i] * u.factor; }`,
+  );
+
+tf.registerKernel({
+  kernelName: 'AttuneScale',
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const gpu = asGpu(backend);
+    const xs = Object.values(inputs) as tf.TensorInfo[];
+    const { factor } = attrs as unknown as { factor: number };
+    const ys: tf.TensorInfo[] = [];
+    // Two bindings a tensor: the input and its scaled copy.
+    for (const g of groups(xs, Math.floor(storageLimit(gpu) / 2), sizeOf)) {
+      const slots = g.items.length;
+      const outs = g.items.map((x) => output(gpu, x.shape));
+      ys.push(...outs);
+      dispatch(gpu, {
+        key: `scale-${slots}`,
+        bindings: [
+          ...g.items.map((x, i) => ({ name: `x${i}`, tensor: x, access: 'read' as const })),
+          ...outs.map((y, i) => ({ name: `y${i}`, tensor: y, access: 'read_write' as const })),
+        ],
+        uniforms: [
+          ...slotUniforms(g.starts, g.items.map(sizeOf)),
+          { name: 'factor', type: 'f32', value: factor },
+        ],
+        body: scaleBody(slots),
+        workgroups: grid(g.starts[slots]),
+      });
+    }
+    return ys;
+  },
+});
