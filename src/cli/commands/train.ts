@@ -13,8 +13,10 @@ import { modelCard } from '../../lib/export/model-card.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
+import { crossEncoderMargins, scoreColumnMargins } from '../../lib/train/gpl-labels.ts';
 import { Trainer, withDropout, type TrainerState } from '../../lib/train/trainer.ts';
 import { CliError, EXIT, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { loadCrossEncoderDir } from '../cross-encoder-dir.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
@@ -40,6 +42,10 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
   --warmup-ratio 0.1     share of steps warming up linearly
   --schedule linear      linear (decay to 0) or constant after warmup
   --max-grad-norm 1      gradient clipping; 0 disables
+  --loss mnrl            mnrl, or margin-mse: MarginMSELoss on dot products (GPL), each row's
+                         label the margin of --cross-encoder's logits CE(q, p) − CE(q, n_j),
+                         or else the data's score column (one negative per row)
+  --cross-encoder DIR    the teacher that labels rows for margin-mse
   --scale 20             MNRL similarity scale
   --symmetric            symmetric MNRL
   --no-shuffle           file order, batches wrapping around
@@ -67,6 +73,8 @@ const FLAGS = {
   schedule: { type: 'string' },
   'max-grad-norm': { type: 'string' },
   scale: { type: 'string' },
+  loss: { type: 'string' },
+  'cross-encoder': { type: 'string' },
   symmetric: { type: 'boolean' },
   'no-shuffle': { type: 'boolean' },
   dropout: { type: 'string' },
@@ -85,6 +93,11 @@ function configFrom(flags: Flags): TrainConfig {
   const num = (flag: keyof Flags, fallback: number) =>
     numberFlag(flags[flag] as string | undefined, flag, fallback);
   const schedule = flags.schedule ?? d.schedule;
+  const loss = flags.loss ?? d.loss;
+  if (loss !== 'mnrl' && loss !== 'margin-mse')
+    throw new CliError(`--loss expects mnrl or margin-mse, got "${loss}"`);
+  if (flags['cross-encoder'] !== undefined && loss !== 'margin-mse')
+    throw new CliError('--cross-encoder labels rows for --loss margin-mse; add --loss margin-mse');
   if (schedule !== 'linear' && schedule !== 'constant')
     throw new CliError(`--schedule expects linear or constant, got "${schedule}"`);
   try {
@@ -106,6 +119,7 @@ function configFrom(flags: Flags): TrainConfig {
       seed: num('seed', d.seed),
       miniBatch: flags['mini-batch'] === undefined ? null : num('mini-batch', 0),
       checkpointEvery: num('checkpoint-every', 0),
+      loss,
     });
   } catch (e) {
     throw new CliError((e as Error).message);
@@ -158,6 +172,21 @@ async function readCheckpoint(path: string): Promise<TrainerState> {
   }
 }
 
+/** For margin-mse: the rows labelled by the cross-encoder, or by the data's score column. */
+async function teacherLabels(
+  pairs: TrainingPair[],
+  config: TrainConfig,
+  crossEncoderDir: string | undefined,
+): Promise<TrainingPair[]> {
+  if (config.loss !== 'margin-mse') return pairs;
+  if (crossEncoderDir === undefined) return scoreColumnMargins(pairs);
+  const crossEncoder = await loadCrossEncoderDir(crossEncoderDir);
+  console.log(`labelling ${pairs.length} rows with the cross-encoder's margins`);
+  return crossEncoderMargins(crossEncoder, pairs, { batchSize: config.batchSize }).finally(() =>
+    crossEncoder.dispose(),
+  );
+}
+
 export const train: Command = {
   name: 'train',
   summary:
@@ -171,7 +200,11 @@ export const train: Command = {
     const config = configFrom(flags);
     const backend = await initBackend(flags.backend);
     const model = await loadModelDir(modelDir);
-    const pairs = await readPairs(dataPath, flags['weight-column']);
+    const pairs = await teacherLabels(
+      await readPairs(dataPath, flags['weight-column']),
+      config,
+      flags['cross-encoder'],
+    );
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;
 
     const encoder = new SentenceEncoder(withDropout(model, config.dropout));

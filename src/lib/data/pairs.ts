@@ -12,4 +12,6 @@ export interface TrainingPair {
   score?: number;
   /** Per-pair weight for weighted MNRL (e.g. debiased click logs); absent = 1. */
   weight?: number;
+  /** A teacher's margins sim(q, p) − sim(q, n_j), one per negative, for MarginMSE (GPL labels). */
+  labels?: number[];
 }

@@ -2,6 +2,12 @@ import { SettingError } from '../util/setting-error.ts';
 import type { ScheduleKind } from './schedule.ts';
 
 /**
+ * `mnrl`: MultipleNegativesRankingLoss, for pairs. `margin-mse`: MarginMSELoss on a teacher's
+ * margins (a cross-encoder's, as GPL labels them), for (query, positive, negative…) rows.
+ */
+export type TrainLoss = 'mnrl' | 'margin-mse';
+
+/**
  * Every training setting in one place, with the sentence-transformers default and why.
  * A preset or a form changes only what it names; `resolveTrainConfig` refuses unknown keys.
  */
@@ -40,6 +46,8 @@ export interface TrainConfig {
   miniBatch: number | null;
   /** Save a checkpoint every N steps (0 = only at the end). */
   checkpointEvery: number;
+  /** MNRL, or MarginMSE when every row carries a teacher's margins (GPL). */
+  loss: TrainLoss;
 }
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
@@ -61,6 +69,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   seed: 42,
   miniBatch: null,
   checkpointEvery: 0,
+  loss: 'mnrl' as TrainLoss,
 });
 
 /** Defaults overlaid with `overrides`; an unknown key or an out-of-range value throws, naming it. */
@@ -96,5 +105,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     throw new SettingError(
       `checkpointEvery must be a non-negative integer, got ${c.checkpointEvery}`,
     );
+  if (c.loss !== 'mnrl' && c.loss !== 'margin-mse')
+    throw new SettingError(`loss must be "mnrl" or "margin-mse", got "${c.loss}"`);
   return c;
 }

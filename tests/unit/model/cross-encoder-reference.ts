@@ -18,6 +18,14 @@ export interface CrossEncoderRun {
 
 export const TINY_CROSS_ENCODER = `${FIXTURES}tiny-cross-encoder`;
 
-export const crossReference: { runs: CrossEncoderRun[] } = JSON.parse(
+/** GPL on the first fixture rows: the cross-encoder's logit margins, then one MarginMSE AdamW step. */
+export interface GplReference {
+  rows: number;
+  labels: number[];
+  loss: number;
+  params_after_one_step: Record<string, { shape: number[]; values: number[] }>;
+}
+
+export const crossReference: { runs: CrossEncoderRun[]; gpl: GplReference } = JSON.parse(
   readFileSync(`${FIXTURES}tiny-cross-encoder.reference.json`, 'utf8'),
 );
