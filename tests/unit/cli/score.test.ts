@@ -42,7 +42,7 @@ describe('cli score', () => {
       expect(maxAbsDiff(got.logits, run.logits), `max_length ${run.max_length}`).toBeLessThan(1e-5);
       expect(maxAbsDiff(got.scores, run.scores), `max_length ${run.max_length}`).toBeLessThan(1e-5);
     }
-  });
+  }, 300_000);
 
   it('computes the same on webgpu (Dawn)', () => {
     const run = crossReference.runs[0];
@@ -65,7 +65,7 @@ describe('cli score', () => {
     );
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(`score: ${pairs}:3: needs string fields "query" and "document"`);
-  });
+  }, 120_000);
 
   it('refuses a bi-encoder folder as a cross-encoder, exit 2, naming the file', () => {
     const { dir, pairs } = pairsFile(crossReference.runs[0]);
@@ -82,5 +82,5 @@ describe('cli score', () => {
     expect(r.stderr.trim()).toBe(
       `score: ${join(TINY_BERT, 'config.json')}: architectures ["BertModel"] is not a cross-encoder; a reranker is a BertForSequenceClassification`,
     );
-  });
+  }, 120_000);
 });

@@ -59,7 +59,7 @@ describe('cli train --loss margin-mse --cross-encoder', () => {
     expect(r.stderr.trim()).toBe(
       'train: --cross-encoder labels rows for --loss margin-mse; add --loss margin-mse',
     );
-  });
+  }, 120_000);
 
   it('refuses margin-mse rows without a score column, exit 2', () => {
     const data = firstRows();
