@@ -14,6 +14,7 @@ import { initBackend, loadModelDir } from '../io.ts';
 import { evaluateModel } from '../../lib/eval/bakeoff.ts';
 import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
 import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
+import { RERANK_FLAGS, RERANK_USAGE, rerankSection, rerankSummary } from '../rerank-eval.ts';
 
 const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compare DIR2]
        [--batch-size 32] [--resamples 1000] [--seed 0] [--backend auto]
@@ -21,6 +22,7 @@ const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compa
   --model       sentence-transformers folder to evaluate (the base, when comparing)
   --compare     a second model folder (e.g. the fine-tuned one): adds bootstrap intervals of
                 the difference and paired randomisation p-values per metric
+${RERANK_USAGE}
 ${EVALUATION_FLAGS_USAGE}`;
 
 function summary(report: EvaluationReport): string {
@@ -52,6 +54,7 @@ async function run(argv: string[]): Promise<number> {
     ...EVALUATION_FLAGS,
     model: { type: 'string' },
     compare: { type: 'string' },
+    ...RERANK_FLAGS,
   });
   const model = required(flags.model, 'model');
   const beir = required(flags.beir, 'beir');
@@ -88,8 +91,10 @@ async function run(argv: string[]): Promise<number> {
     report.compare = systemReport(flags.compare, tuned, metricIntervals(tuned, resampling));
     report.comparison = compareSystems(base, tuned, resampling);
   }
-  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  const reranked = await rerankSection(flags, model, base, task, settings);
+  await writeFile(reportPath, `${JSON.stringify({ ...report, ...reranked }, null, 2)}\n`);
   console.log(summary(report));
+  if (reranked) console.log(rerankSummary(reranked));
   console.log(`report written to ${reportPath}`);
   return 0;
 }
