@@ -57,6 +57,28 @@ describe('GPL labels and MarginMSE', () => {
     encoder.dispose();
   });
 
+  it('gives the same step with GradCache (mini-batch 3)', async () => {
+    const labelled = rows.map((r, i) => ({ ...r, labels: [gpl.labels[i]] }));
+    const config = resolveTrainConfig({
+      ...REFERENCE_RUN,
+      steps: 1,
+      batchSize: gpl.rows,
+      loss: 'margin-mse',
+      miniBatch: 3,
+    });
+    const encoder = new SentenceEncoder(withDropout(model, config.dropout));
+    const trainer = new Trainer(encoder, labelled, config);
+    const { loss } = await trainer.trainStep();
+    expect(Math.abs(loss - gpl.loss)).toBeLessThan(1e-5);
+    const weights = await encoder.exportWeights();
+    const name = 'encoder.layer.1.output.dense.weight';
+    expect(
+      maxAbsDiff(weights.get(name)!.data, gpl.params_after_one_step[name].values),
+    ).toBeLessThan(5e-6);
+    trainer.dispose();
+    encoder.dispose();
+  });
+
   it('takes the margin from a score column for one negative, and refuses rows without one', () => {
     const scored = rows.slice(0, 2).map((r, i) => ({ ...r, score: [1.5, -0.25][i] }));
     expect(scoreColumnMargins(scored).map((r) => r.labels)).toEqual([[1.5], [-0.25]]);
