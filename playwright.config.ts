@@ -4,6 +4,8 @@ import { CHROMIUM_ARGS, chromiumPath } from './tests/support/chromium.ts';
 // Parallel runs (several developers on one machine) pick their own port.
 const PORT = Number(process.env.ATTUNE_E2E_PORT ?? 4174);
 const OUT_DIR = `dist-e2e/${PORT}`;
+/** The build the tests run against (tests/e2e/static-host.spec.ts serves it with another server). */
+export const BUILD_DIR = OUT_DIR;
 
 export default defineConfig({
   testDir: 'tests/e2e',

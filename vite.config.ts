@@ -1,26 +1,51 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+import { contentSecurityPolicy, ISOLATION_HEADERS } from './src/lib/env/content-security-policy.ts';
 import { hubMirror } from './tests/support/hub-mirror.ts';
 
-/** The Hub hosts a download may reach; `connect-src` allows nothing else, so user data has no way out. */
-const HUB_HOSTS = ['https://huggingface.co', 'https://*.huggingface.co', 'https://*.hf.co'];
-
+/** Headers for the dev and preview servers; a static host needs none of them (see README). */
 function securityHeaders(dev: boolean): Record<string, string> {
-  const connect = ["'self'", ...HUB_HOSTS, ...(dev ? ['ws:'] : [])].join(' ');
+  return { ...ISOLATION_HEADERS, 'Content-Security-Policy': contentSecurityPolicy({ dev }) };
+}
+
+/** The policy as a meta tag at the top of `<head>`, before any script, so every host keeps it. */
+function cspMetaTag(): Plugin {
+  let dev = false;
   return {
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      "script-src 'self' 'wasm-unsafe-eval'",
-      "worker-src 'self' blob:",
-      `connect-src ${connect}`,
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data: blob:",
-    ].join('; '),
+    name: 'attune-csp-meta',
+    configResolved: (config) => void (dev = config.command === 'serve'),
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ dev }) },
+        injectTo: 'head-prepend',
+      },
+    ],
   };
 }
+
+/**
+ * One service worker (src/sw.ts) for both jobs: it precaches the built app for offline starts
+ * and adds COOP/COEP/CSP to what it serves, so a host without headers still gets an isolated
+ * page. The page registers it itself (src/lib/state/shell.svelte.ts); the dev server has none.
+ */
+const serviceWorker = VitePWA({
+  strategies: 'injectManifest',
+  srcDir: 'src',
+  filename: 'sw.ts',
+  injectRegister: false,
+  manifest: false,
+  injectManifest: {
+    globPatterns: ['**/*.{js,mjs,css,html,wasm,svg,csv}'],
+    // onnxruntime's 27 MB WebAssembly serves query generation alone: the worker caches it on
+    // first use instead of every first visit.
+    globIgnores: ['**/ort-wasm-*.wasm'],
+    // tfjs's WebAssembly backends (~5 MB each): training offline needs them.
+    maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
+  },
+});
 
 /** Local stand-in for the Hub, used by the end-to-end tests only (ATTUNE_HUB_MIRROR=dir). */
 function hubMirrorPlugin(): Plugin {
@@ -35,7 +60,7 @@ function hubMirrorPlugin(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [svelte(), hubMirrorPlugin()],
+  plugins: [svelte(), cspMetaTag(), serviceWorker, hubMirrorPlugin()],
   server: { headers: securityHeaders(true) },
   preview: { headers: securityHeaders(false), port: 4173 },
   worker: { format: 'es' },

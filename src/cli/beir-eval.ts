@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { CliError, numberFlag } from './args.ts';
 import { BACKEND_FLAG, BACKEND_USAGE, readText } from './io.ts';
+import { RETRIEVAL_PROMPT_FLAGS, RETRIEVAL_PROMPT_USAGE } from './prompt-flags.ts';
 import {
   beirSplit,
   documentText,
@@ -25,6 +26,7 @@ export const EVALUATION_FLAGS_USAGE = `  --beir        BEIR folder: corpus.jsonl
   --batch-size  texts per embedding batch (default 32)
   --resamples   bootstrap and permutation resamples (default 1000)
   --seed        seed of the resampling (default 0)
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}`;
 
 /** The flags both commands take, for `parseFlags`. */
@@ -35,6 +37,7 @@ export const EVALUATION_FLAGS = {
   'batch-size': { type: 'string' },
   resamples: { type: 'string' },
   seed: { type: 'string' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 
@@ -104,6 +107,7 @@ export function beirTask(split: BeirSplit): RetrievalTask {
     corpus: split.corpus.map((d) => ({ id: d.id, text: documentText(d) })),
     queries: split.queries,
     relevant: split.relevant,
+    judgements: split.judgements,
   };
 }
 

@@ -17,7 +17,12 @@ import {
   type EvaluationOutcome,
   type SystemResult,
 } from '../lib/eval/outcome.ts';
+import { taskJudgements } from '../lib/eval/evidence.ts';
+import { weightsSha256 } from '../lib/eval/kit/fingerprint.ts';
+import { evaluationKit, type KitInput, type KitRun } from '../lib/eval/kit/kit.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
+import { judgementsFromRows } from '../lib/eval/trec.ts';
+import { zipBlob } from '../lib/export/zip.ts';
 import {
   evaluateRetrieval,
   type RetrievalStage,
@@ -26,6 +31,7 @@ import {
 import { memoryPartialStore } from '../lib/hub/partial.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import type { SentenceModel } from '../lib/model/folder.ts';
+import { retrievalPrompts, withPrompt } from '../lib/model/prompts.ts';
 import { openAttuneDb, type Db } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
 import { idbEmbeddingStore } from '../lib/store/embeddings.ts';
@@ -75,6 +81,8 @@ export class EvaluationCancelledError extends Error {
 
 let cancelled = false;
 let busy = false;
+/** What the last finished evaluation needs for its kit (`kit`); null before one finishes. */
+let lastKit: Omit<KitInput, 'created'> | null = null;
 /** The bake-off's Hub download in progress, which `cancel` stops. */
 let download: AbortController | null = null;
 /** Interrupted downloads, kept for the worker's life: cancel, then run again, and they resume. */
@@ -88,7 +96,7 @@ function checkCancelled(): void {
 async function loadTask(
   db: Db,
   datasetId: string,
-): Promise<{ name: string; split: string; task: RetrievalTask }> {
+): Promise<{ name: string; split: string; task: RetrievalTask; dataset: KitInput['dataset'] }> {
   const dataset = await getDataset(db, datasetId);
   if (!dataset) throw new Error('the evaluation set was deleted; choose another one');
   if (dataset.kind === 'beir') {
@@ -100,11 +108,10 @@ async function loadTask(
       const ids = relevant.get(queryId) ?? new Set<string>();
       relevant.set(queryId, ids.add(docId));
     }
-    return {
-      name: dataset.name,
-      split: 'test',
-      task: { corpus: set.corpus, queries: set.queries, relevant },
-    };
+    const task: RetrievalTask = { corpus: set.corpus, queries: set.queries, relevant };
+    if (set.judgements) task.judgements = judgementsFromRows(set.judgements);
+    const hash = { sha256: dataset.source.sha256 || null, splitSeed: null };
+    return { name: dataset.name, split: 'test', task, dataset: hash };
   }
   const evalQueries = new Set(dataset.evalQueries ?? []);
   if (evalQueries.size === 0) {
@@ -113,7 +120,8 @@ async function loadTask(
     );
   }
   const task = retrievalTaskFromPairs(await readPairs(db, datasetId), evalQueries);
-  return { name: dataset.name, split: 'eval', task };
+  const hash = { sha256: dataset.source.sha256 || null, splitSeed: dataset.splitSeed ?? null };
+  return { name: dataset.name, split: 'eval', task, dataset: hash };
 }
 
 function identityOf(ref: ModelRef): ModelIdentity {
@@ -134,6 +142,7 @@ async function evaluate(
   if (busy) throw new Error('an evaluation is already running in this worker');
   busy = true;
   cancelled = false;
+  lastKit = null;
   const db = await openAttuneDb();
   try {
     const run = await getRun(db, request.runId);
@@ -143,9 +152,10 @@ async function evaluate(
       throw new Error(`the run "${run.name}" has no checkpoint yet: evaluate its base model alone`);
     }
     const backend = await useBackend(request.backend);
-    const { name, split, task } = await loadTask(db, request.datasetId);
+    const { name, split, task, dataset } = await loadTask(db, request.datasetId);
     emit({ type: 'started', backend, documents: task.corpus.length, queries: task.queries.length });
     const store = idbEmbeddingStore(db);
+    const runs: KitRun[] = [];
     const corpus = task.corpus.map((d) => d.text);
 
     const evaluateModel = async (
@@ -154,10 +164,12 @@ async function evaluate(
       identity: ModelIdentity,
     ) => {
       const encoder = new SentenceEncoder(model);
+      const prompts = retrievalPrompts(model.prompts);
+      // The cache entry's fingerprint covers the prompted texts, so other prompts never reuse it.
       const embedder = corpusCachedEmbedder(encoder, {
         store,
         key: embeddingCacheKey(identity, request.datasetId),
-        corpus,
+        corpus: withPrompt(corpus, prompts.document),
         onCorpus: (fromCache) => emit({ type: 'corpus', system, fromCache }),
         onWarning: (message) => emit({ type: 'warning', message }),
       });
@@ -168,6 +180,7 @@ async function evaluate(
       try {
         return await evaluateRetrieval(embedder, task, {
           batchSize: request.batchSize,
+          prompts,
           onProgress: (next, done, total) => {
             checkCancelled();
             const now = performance.now();
@@ -197,6 +210,12 @@ async function evaluate(
       name: modelKey(identityOf(run.model)),
       result: await evaluateModel('base', baseModel, identityOf(run.model)),
     };
+    runs.push({
+      role: 'base',
+      model: base.name,
+      rankings: base.result.rankings,
+      weightsSha256: weightsSha256(baseModel.weights),
+    });
     let tuned: SystemResult | null = null;
     if (checkpoint) {
       emit({
@@ -210,6 +229,12 @@ async function evaluate(
       const identity: ModelIdentity = { kind: 'run', runId: run.id, step: checkpoint.step };
       const model = modelAtCheckpoint(baseModel, decodeCheckpoint(checkpoint.bytes));
       tuned = { name: modelKey(identity), result: await evaluateModel('tuned', model, identity) };
+      runs.push({
+        role: 'compared',
+        model: tuned.name,
+        rankings: tuned.result.rankings,
+        weightsSha256: weightsSha256(model.weights),
+      });
     }
     checkCancelled();
     emit({
@@ -220,13 +245,15 @@ async function evaluate(
       total: 1,
       docsPerSecond: null,
     });
-    return evaluationOutcome({
+    const outcome = evaluationOutcome({
       task,
       dataset: { name, split },
       base,
       tuned,
       resampling: { resamples: request.resamples, seed: request.seed },
     });
+    lastKit = { report: outcome.report, judgements: taskJudgements(task), runs, dataset };
+    return outcome;
   } finally {
     busy = false;
     db.close();
@@ -299,9 +326,24 @@ async function bakeoff(
   }
 }
 
+/**
+ * The evaluation kit of the last finished evaluation as a zip (src/lib/eval/kit/kit.ts): the
+ * same files `eval --kit` writes, in a folder named `root`.
+ */
+async function kit(root: string): Promise<Blob> {
+  if (!lastKit) throw new Error('no finished evaluation to write a kit for: run one first');
+  const encoder = new TextEncoder();
+  const files = evaluationKit({ ...lastKit, created: new Date().toISOString() });
+  return zipBlob(
+    [...files].map(([path, text]) => [path, encoder.encode(text)] as const),
+    { root },
+  );
+}
+
 const api = {
   evaluate,
   bakeoff,
+  kit,
   cancel: () => {
     cancelled = true;
     download?.abort();

@@ -1,6 +1,6 @@
 import { expose } from 'comlink';
 import { sentenceTransformersFolder, type FolderFiles } from '../lib/export/folder.ts';
-import { modelCard, type CardMetric } from '../lib/export/model-card.ts';
+import { modelCard, type ModelCardInput } from '../lib/export/model-card.ts';
 import {
   LOCAL_BASE_FOLDER,
   pairsJsonl,
@@ -19,8 +19,10 @@ import { resolveModel } from './resolve-model.ts';
 
 export interface ExportOptions {
   dtype: 'F32' | 'F16';
+  /** Also write onnx/model.onnx and onnx/model_quantized.onnx for transformers.js. */
+  onnx?: boolean;
   /** The base-vs-tuned table for the model card, when the run was evaluated. */
-  evaluation?: { corpusSize: number; queries: number; metrics: CardMetric[] };
+  evaluation?: ModelCardInput['evaluation'];
 }
 
 function modelName(ref: ModelRef): { name: string; revision?: string } {
@@ -61,6 +63,7 @@ async function runFolder(
     });
     const files = sentenceTransformersFolder(tuned, tuned.weights, {
       dtype: options.dtype,
+      onnx: options.onnx,
       readme,
     });
     const slug = `${name.split('/').pop()}-attune-step${checkpoint.step}`.replace(/[^\w.-]+/g, '-');
@@ -94,6 +97,9 @@ async function takeItFurther(runId: string): Promise<{ files: FolderFiles; name:
       new TextEncoder().encode(pairsJsonl(pairs.filter((p) => held.has(p.query)))),
     );
     const local = run.model.kind === 'local';
+    // The prompts the run trained with (the person's, the model's, or its authors'), for train.py.
+    const base = await resolveModel(db, run.model);
+    const prompts = Object.keys(base.prompts.prompts).length ? base.prompts : undefined;
     files.set(
       TRAIN_SCRIPT_FILE,
       new TextEncoder().encode(
@@ -102,11 +108,11 @@ async function takeItFurther(runId: string): Promise<{ files: FolderFiles; name:
           baseModel: name,
           baseRevision: revision,
           baseIsLocal: local,
+          prompts,
         }),
       ),
     );
     if (local) {
-      const base = await resolveModel(db, run.model);
       for (const [path, bytes] of sentenceTransformersFolder(base, base.weights))
         files.set(`${LOCAL_BASE_FOLDER}/${path}`, bytes);
     }

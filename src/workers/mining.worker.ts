@@ -9,6 +9,7 @@ import { miningTask, type MiningTask } from '../lib/mine/task.ts';
 import { minedDatasetRecord, minedPairs } from '../lib/mine/version.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import type { SentenceModel } from '../lib/model/folder.ts';
+import { retrievalPrompts } from '../lib/model/prompts.ts';
 import { openAttuneDb, type Db } from '../lib/store/db.ts';
 import { getDataset, readPairs, saveDataset } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun } from '../lib/store/runs.ts';
@@ -105,6 +106,7 @@ async function mine(request: MiningRequest, emit: (e: MiningEvent) => void): Pro
     });
     const input = await rankForMining(encoder, task, plan.window, {
       batchSize: request.batchSize,
+      prompts: retrievalPrompts(encoder.model.prompts),
       signal,
       onProgress: (stage, done, total) => emit({ type: 'progress', stage, done, total }),
     }).finally(() => encoder.dispose());

@@ -1,15 +1,27 @@
 import { cacheStorageModelCache } from '../lib/hub/cache.ts';
 import { loadHubModel, type LoadHubModelOptions } from '../lib/hub/load.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
+import { effectivePrompts } from '../lib/model/known-prompts.ts';
 import { memorySource } from '../lib/model/source.ts';
 import type { Db } from '../lib/store/db.ts';
 import type { ModelRef } from '../lib/store/schema.ts';
 
 /**
  * A run's base model: a Hub model (from Cache Storage when the Model page fetched it, else
- * downloaded, reporting to `hub.onProgress` and stopped by `hub.signal`) or a stored local one.
+ * downloaded, reporting to `hub.onProgress` and stopped by `hub.signal`) or a stored local one,
+ * with the prompts it is used with (the person's, its own, or its authors': `effectivePrompts`).
  */
 export async function resolveModel(
+  db: Db,
+  ref: ModelRef,
+  hub: Pick<LoadHubModelOptions, 'onProgress' | 'signal' | 'partials'> = {},
+): Promise<SentenceModel> {
+  const model = await loadModel(db, ref, hub);
+  const repo = ref.kind === 'hub' ? ref.repo : undefined;
+  return { ...model, prompts: effectivePrompts(model.prompts, repo, ref.prompts).prompts };
+}
+
+async function loadModel(
   db: Db,
   ref: ModelRef,
   hub: Pick<LoadHubModelOptions, 'onProgress' | 'signal' | 'partials'> = {},

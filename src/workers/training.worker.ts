@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { isRelevantPair } from '../lib/data/pairs.ts';
 import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
+import { promptPairs, retrievalPrompts } from '../lib/model/prompts.ts';
 import { openAttuneDb } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun, saveCheckpoint, updateRun } from '../lib/store/runs.ts';
@@ -11,7 +13,9 @@ import { decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { TrainingSession, type CheckpointStore } from '../lib/train/session.ts';
 import { Trainer, withDropout, type StepMetrics } from '../lib/train/trainer.ts';
+import { checkpointStorageError } from '../lib/store/quota.ts';
 import { resolveModel } from './resolve-model.ts';
+import { withTrainingLock } from './training-lock.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
 export type TrainingEvent =
@@ -31,7 +35,15 @@ let session: TrainingSession | null = null;
  * checkpoints to IndexedDB as it goes, so a reload or a crash loses at most the steps since the
  * last checkpoint. Resolves with the outcome; rejects with a message a person can act on.
  */
-async function train(
+function train(
+  runId: string,
+  backend: BackendName,
+  emit: (e: TrainingEvent) => void,
+): Promise<'completed' | 'stopped'> {
+  return withTrainingLock(() => trainRun(runId, backend, emit));
+}
+
+async function trainRun(
   runId: string,
   backend: BackendName,
   emit: (e: TrainingEvent) => void,
@@ -48,12 +60,19 @@ async function train(
   if (!dataset) throw new Error('the run’s dataset was deleted; it cannot continue');
   const pairs = await readPairs(db, dataset.id);
   const evalQueries = new Set(dataset.evalQueries ?? []);
-  const trainPairs = pairs.filter((p) => !evalQueries.has(p.query));
 
   emit({ type: 'status', message: 'Loading the model…' });
   const model = await resolveModel(db, run.model);
+  // The model's prompts go in front of queries and documents, in training and in evaluation alike.
+  const prompts = retrievalPrompts(model.prompts);
+  // A grade-0 row is a judged non-relevant document: evaluation reads it, training must not.
+  const trainPairs = promptPairs(
+    pairs.filter((p) => !evalQueries.has(p.query) && isRelevantPair(p)),
+    prompts,
+  );
   const encoder = new SentenceEncoder(withDropout(model, config.dropout));
   const stored = await getCheckpoint(db, runId);
+  let savedStep = stored?.step ?? 0;
   const resumeState = stored ? decodeCheckpoint(stored.bytes) : undefined;
   const trainer = new Trainer(encoder, trainPairs, config, resumeState);
 
@@ -75,7 +94,13 @@ async function train(
   const checkpoints: CheckpointStore = {
     save: async (state) => {
       const bytes = encodeCheckpoint(state);
-      await saveCheckpoint(db, { runId, step: state.step, created: Date.now(), bytes }, snapshot());
+      const checkpoint = { runId, step: state.step, created: Date.now(), bytes };
+      try {
+        await saveCheckpoint(db, checkpoint, snapshot());
+      } catch (e) {
+        throw await checkpointStorageError(e, checkpoint, savedStep, navigator.storage);
+      }
+      savedStep = state.step;
       emit({ type: 'checkpoint', step: state.step });
     },
     load: async () => {
@@ -91,7 +116,7 @@ async function train(
       checkpointEvery: config.checkpointEvery,
       evalEvery: run.evalEvery,
       evaluate: task
-        ? async () => (await evaluateRetrieval(encoder, task)).metrics['ndcg@10']
+        ? async () => (await evaluateRetrieval(encoder, task, { prompts })).metrics['ndcg@10']
         : undefined,
     },
     {
@@ -116,12 +141,14 @@ async function train(
     return outcome;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    // The run holds at its last checkpoint: that is where a resume takes it up.
     await updateRun(db, runId, (r) => ({
       ...r,
       status: 'failed',
       error: message,
-      history,
-      evalPoints,
+      step: savedStep,
+      history: history.filter(([step]) => step <= savedStep),
+      evalPoints: evalPoints.filter(([step]) => step <= savedStep),
     }));
     throw new Error(message);
   } finally {

@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect, test, type Page } from '@playwright/test';
 import { directorySource } from '../../src/cli/fs-source.ts';
 import type { TrainingPair } from '../../src/lib/data/pairs.ts';
+import type { KitManifest } from '../../src/lib/eval/kit/kit.ts';
 import type { EvaluationReport } from '../../src/lib/eval/report.ts';
+import { readZip } from '../../src/lib/export/zip.ts';
 import {
   beirSplit,
   documentText,
@@ -162,6 +165,7 @@ async function seed(page: Page, { checkpoint, beir }: Seed): Promise<void> {
         },
         config: {},
         evalEvery: 0,
+        backend: 'auto',
         totalSteps: step + 1,
         step: bytes ? step : 0,
         history: [],
@@ -202,6 +206,8 @@ function expectSameMetrics(got: Record<string, unknown>, want: RetrievalResult, 
 }
 
 const fixed = (x: number) => x.toFixed(4);
+const effect = (d: number | null) =>
+  d === null ? '—' : d < 0 ? `\u2212${Math.abs(d).toFixed(2)}` : d.toFixed(2);
 const signed = (x: number) =>
   fixed(Math.abs(x)) === '0.0000' ? '0.0000' : `${x > 0 ? '+' : '\u2212'}${fixed(Math.abs(x))}`;
 
@@ -269,7 +275,10 @@ test('evaluates base against fine-tuned: intervals, p-values, per-query view, to
     const c = report.comparison![key];
     const ci = (x: { mean: number; lower: number; upper: number }, f = fixed) =>
       `${f(x.mean)} [${f(x.lower)}, ${f(x.upper)}]`;
-    const p = c.pValue < 0.001 ? '< 0.001' : c.pValue.toFixed(3);
+    const p = (x: number) => (x < 0.001 ? '< 0.001' : x.toFixed(3));
+    const test = report.comparisons!.find(
+      (t) => t.source === 'sentence-transformers' && t.metric === key,
+    )!;
     const row = metrics
       .getByRole('row')
       .filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
@@ -277,9 +286,62 @@ test('evaluates base against fine-tuned: intervals, p-values, per-query view, to
       ci(c.base),
       ci(c.tuned),
       ci(c.difference, signed),
-      p,
+      p(c.pValue),
+      p(test.pHolm),
+      effect(test.effectSize),
+      `${test.wins} / ${test.ties} / ${test.losses}`,
     ]);
   }
+
+  // The graded table: trec_eval's measures of the same rankings, in the same family of tests.
+  const graded = page.getByRole('table', { name: 'Graded metrics (trec_eval)' });
+  await expect(graded.getByRole('row')).toHaveCount(6);
+  const gradedNdcg = report.comparisons!.find((t) => t.metric === 'ndcg_cut_10')!;
+  await expect(
+    graded
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: 'ndcg_cut_10', exact: true }) })
+      .getByRole('cell')
+      .first(),
+  ).toHaveText(
+    `${fixed(gradedNdcg.base.mean)} [${fixed(gradedNdcg.base.lower)}, ${fixed(gradedNdcg.base.upper)}]`,
+  );
+  expect(report.comparisons).toHaveLength(20);
+
+  // The kit: the same figures, and reproduce.py recomputes every one of them from the runs.
+  const [kitDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download evaluation kit' }).click(),
+  ]);
+  expect(kitDownload.suggestedFilename()).toMatch(/^attune-evaluation-kit-\d{4}-\d\d-\d\d\.zip$/);
+  const kitDir = mkdtempSync(join(tmpdir(), 'attune-kit-e2e-'));
+  const root = kitDownload.suggestedFilename().replace(/\.zip$/, '');
+  for (const [path, bytes] of readZip(
+    new Uint8Array(readFileSync(await kitDownload.path())),
+    'kit.zip',
+  )) {
+    mkdirSync(dirname(join(kitDir, path)), { recursive: true });
+    writeFileSync(join(kitDir, path), bytes);
+  }
+  const kit = join(kitDir, root);
+  const manifest = JSON.parse(readFileSync(join(kit, 'manifest.json'), 'utf8')) as KitManifest;
+  expect(manifest).toEqual({
+    qrels: 'qrels.txt',
+    runs: [
+      { role: 'base', model: report.model, file: 'runs/base.txt', trec: report.trec!.metrics },
+      {
+        role: 'compared',
+        model: report.compare!.model,
+        file: 'runs/compared.txt',
+        trec: report.compare!.trec!.metrics,
+      },
+    ],
+    html: 'report.html',
+    reproduce: 'reproduce.py',
+    perQuery: 'per-query.tsv',
+  });
+  const reproduced = spawnSync('python3', ['-I', join(kit, 'reproduce.py')], { encoding: 'utf8' });
+  expect(reproduced.stdout).toBe('reproduced\n');
 
   // Per query: one row per evaluated query, sortable by any column, by mouse or keyboard.
   const perQuery = page.getByRole('table', { name: 'Per-query results' });

@@ -10,7 +10,8 @@ import {
   loadBeir,
   progress,
 } from '../beir-eval.ts';
-import { initBackend, loadModelDir } from '../io.ts';
+import { initBackend } from '../io.ts';
+import { loadPromptedModel } from '../prompt-flags.ts';
 import {
   MAX_CANDIDATES,
   MEMORY_STEP,
@@ -84,7 +85,7 @@ async function run(argv: string[]): Promise<number> {
   const split = await loadBeir(beir, settings.splitName);
   let onStage = progress(dirs[0]);
   const { report } = await runBakeoff(
-    dirs.map((dir) => ({ name: dir, load: () => loadModelDir(dir) })),
+    dirs.map((dir) => ({ name: dir, load: () => loadPromptedModel(dir, flags) })),
     {
       task: beirTask(split),
       dataset: { name: beir, split: settings.splitName, missingDocIds: split.missingDocIds },

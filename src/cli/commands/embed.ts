@@ -7,12 +7,15 @@ import {
   readInput,
   writeOutput,
 } from '../io.ts';
+import { PROMPT_FLAGS, PROMPT_USAGE, promptFromFlags } from '../prompt-flags.ts';
+import { withPrompt } from '../../lib/model/prompts.ts';
 
-const USAGE = `--model DIR --texts FILE --out FILE.json [--batch-size 32] [--backend auto]
+const USAGE = `--model DIR --texts FILE --out FILE.json [--prompt-name NAME] [--batch-size 32] [--backend auto]
 
   --model       sentence-transformers folder
   --texts       one text per line (blank lines are skipped)
   --out         writes {"embeddings": [[...], ...]}, after pooling and Normalize as the folder says
+${PROMPT_USAGE}
 ${BACKEND_USAGE}`;
 
 export const embed: Command = {
@@ -25,6 +28,7 @@ export const embed: Command = {
       texts: { type: 'string' },
       out: { type: 'string' },
       'batch-size': { type: 'string' },
+      ...PROMPT_FLAGS,
       ...BACKEND_FLAG,
     });
     const textsPath = required(flags.texts, 'texts');
@@ -36,7 +40,8 @@ export const embed: Command = {
       throw new CliError(`${textsPath} has no non-blank line to embed`, EXIT.input);
     await initBackend(flags.backend);
     const encoder = await loadEncoder(required(flags.model, 'model'));
-    const embeddings = await encoder.embed(lines, {
+    const prompt = promptFromFlags(encoder.model.prompts, flags);
+    const embeddings = await encoder.embed(withPrompt(lines, prompt), {
       batchSize: numberFlag(flags['batch-size'], 'batch-size', 32),
     });
     encoder.dispose();

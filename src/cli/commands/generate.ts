@@ -15,14 +15,12 @@ import { DEFAULT_SAMPLING, type SamplingSettings } from '../../lib/generate/sett
 import type { TransformersGenerator } from '../../lib/generate/transformers-generator.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { BACKEND_FLAG, BACKEND_USAGE, initBackend, readText, writeOutput } from '../io.ts';
 import {
-  BACKEND_FLAG,
-  BACKEND_USAGE,
-  initBackend,
-  loadModelDir,
-  readText,
-  writeOutput,
-} from '../io.ts';
+  loadPromptedModel,
+  RETRIEVAL_PROMPT_FLAGS,
+  RETRIEVAL_PROMPT_USAGE,
+} from '../prompt-flags.ts';
 
 const USAGE = `--model DIR --corpus FILE --examples FILE --generator DIR --out FILE.csv [options]
 
@@ -38,6 +36,7 @@ const USAGE = `--model DIR --corpus FILE --examples FILE --generator DIR --out F
   --top-p 0.95           nucleus sampling
   --max-new-tokens 32    tokens generated per query at most
   --seed 42              document d samples from seed + d
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}`;
 
 const FLAGS = {
@@ -52,6 +51,7 @@ const FLAGS = {
   'top-p': { type: 'string' },
   'max-new-tokens': { type: 'string' },
   seed: { type: 'string' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 
@@ -128,7 +128,7 @@ export const generate: Command = {
       await generator.dispose();
     }
     await initBackend(flags.backend);
-    const encoder = new SentenceEncoder(await loadModelDir(modelDir));
+    const encoder = new SentenceEncoder(await loadPromptedModel(modelDir, flags));
     const ranks = await roundTripRanks(encoder, corpus, queries, topK).finally(() =>
       encoder.dispose(),
     );

@@ -2,6 +2,7 @@ import type { Command } from '../args.ts';
 import { bakeoff } from './bakeoff.ts';
 import { embed } from './embed.ts';
 import { evalCommand } from './eval.ts';
+import { exportCommand } from './export.ts';
 import { generate } from './generate.ts';
 import { mine } from './mine.ts';
 import { score } from './score.ts';
@@ -14,6 +15,7 @@ export const commands: Record<string, Command> = {
   embed,
   train,
   eval: evalCommand,
+  export: exportCommand,
   bakeoff,
   mine,
   generate,

@@ -30,11 +30,16 @@ import {
   BACKEND_FLAG,
   BACKEND_USAGE,
   initBackend,
-  loadModelDir,
   readInput,
   readText,
   writeOutput,
 } from '../io.ts';
+import {
+  loadPromptedModel,
+  RETRIEVAL_PROMPT_FLAGS,
+  RETRIEVAL_PROMPT_USAGE,
+} from '../prompt-flags.ts';
+import { retrievalPrompts } from '../../lib/model/prompts.ts';
 
 const USAGE = `--model DIR --data FILE --out FILE.csv [options]
 
@@ -57,6 +62,7 @@ const USAGE = `--model DIR --data FILE --out FILE.csv [options]
                           then use its scores, as mine_hard_negatives(…, cross_encoder=…)
   --review FILE.json      per query: the positive, the kept negatives and every candidate a
                           filter dropped with its reason, each with its score(s)
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}
 
 Rows whose query gets fewer than --num-negatives negatives are left out, as sentence-transformers'
@@ -79,6 +85,7 @@ const FLAGS = {
   'batch-size': { type: 'string' },
   'cross-encoder': { type: 'string' },
   review: { type: 'string' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 
@@ -239,13 +246,14 @@ export const mine: Command = {
         task.positives.reduce((m, p) => Math.max(m, p.length), 0),
       );
       const backend = await initBackend(flags.backend);
-      const encoder = new SentenceEncoder(await loadModelDir(modelDir));
+      const encoder = new SentenceEncoder(await loadPromptedModel(modelDir, flags));
       console.log(
         `mining ${plan.numNegatives} negatives for ${task.queries.length} queries among ` +
           `${task.corpus.length} documents (${backend})`,
       );
       const input = await rankForMining(encoder, task, plan.window, {
         batchSize,
+        prompts: retrievalPrompts(encoder.model.prompts),
         onProgress: progress,
       }).finally(() => encoder.dispose());
       const decided = await rescored(flags['cross-encoder'], input, task.queries, plan, batchSize);

@@ -6,11 +6,12 @@ import {
   withWeightColumn,
 } from '../../lib/clicks/weight-column.ts';
 import { parseDataset } from '../../lib/data/parser.ts';
-import type { TrainingPair } from '../../lib/data/pairs.ts';
+import { isRelevantPair, type TrainingPair } from '../../lib/data/pairs.ts';
 import { sniffDataset } from '../../lib/data/sniff.ts';
 import { sentenceTransformersFolder } from '../../lib/export/folder.ts';
 import { modelCard } from '../../lib/export/model-card.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
+import { promptPairs, recordRetrievalPrompts } from '../../lib/model/prompts.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
 import { crossEncoderMargins, scoreColumnMargins } from '../../lib/train/gpl-labels.ts';
@@ -26,6 +27,11 @@ import {
   writeFolder,
   writeOutput,
 } from '../io.ts';
+import {
+  RETRIEVAL_PROMPT_FLAGS,
+  RETRIEVAL_PROMPT_USAGE,
+  retrievalPromptsFromFlags,
+} from '../prompt-flags.ts';
 
 const USAGE = `--model DIR --data FILE --out DIR [options]
 
@@ -55,6 +61,8 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
   --checkpoint-every N   write DIR/checkpoints/step-N.safetensors every N steps
   --resume PATH          continue from a checkpoint file, or the latest in a checkpoints folder
   --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "backend", ...}
+  --onnx                 also write onnx/model.onnx and onnx/model_quantized.onnx (transformers.js)
+${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}`;
 
 const FLAGS = {
@@ -83,6 +91,8 @@ const FLAGS = {
   'checkpoint-every': { type: 'string' },
   resume: { type: 'string' },
   report: { type: 'string' },
+  onnx: { type: 'boolean' },
+  ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
 
@@ -143,7 +153,9 @@ async function readPairs(path: string, weightColumn?: string): Promise<TrainingP
       console.warn(
         `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
       );
-    return weightColumn === undefined ? pairs : scoresToWeights(pairs, weightColumn);
+    // A grade-0 row is a judged non-relevant document, not a positive to learn from.
+    const relevant = pairs.filter(isRelevantPair);
+    return weightColumn === undefined ? relevant : scoresToWeights(relevant, weightColumn);
   } catch (e) {
     if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, EXIT.input);
     throw e;
@@ -200,10 +212,16 @@ export const train: Command = {
     const config = configFrom(flags);
     const backend = await initBackend(flags.backend);
     const model = await loadModelDir(modelDir);
-    const pairs = await teacherLabels(
-      await readPairs(dataPath, flags['weight-column']),
-      config,
-      flags['cross-encoder'],
+    // Prompts go in front of every text, as the `prompts` training argument of sentence-transformers ≥ 3 does.
+    // The cross-encoder labels the texts as they are: prompts are the bi-encoder's.
+    const prompts = retrievalPromptsFromFlags(model, flags);
+    const pairs = promptPairs(
+      await teacherLabels(
+        await readPairs(dataPath, flags['weight-column']),
+        config,
+        flags['cross-encoder'],
+      ),
+      prompts,
     );
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;
 
@@ -240,7 +258,14 @@ export const train: Command = {
     });
     await writeFolder(
       outDir,
-      sentenceTransformersFolder(model, await encoder.exportWeights(), { readme }),
+      sentenceTransformersFolder(
+        { ...model, prompts: recordRetrievalPrompts(model.prompts, prompts) },
+        await encoder.exportWeights(),
+        {
+          readme,
+          onnx: flags.onnx ?? false,
+        },
+      ),
     );
     trainer.dispose();
     encoder.dispose();

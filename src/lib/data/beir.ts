@@ -6,7 +6,8 @@
  *
  * As in BEIR's evaluation (pytrec_eval), a qrels row is relevant when its score is above 0; the
  * split's queries are the queries that appear in its qrels, so a query whose rows are all 0
- * stays in the split with no relevant document (the metrics drop and count it).
+ * stays in the split with no relevant document (the metrics drop and count it). The scores
+ * themselves are kept as graded judgements (0–3 in most BEIR sets) for trec_eval's graded nDCG.
  */
 
 /** Where a BEIR file is wrong, with the 1-based line (and column when known). */
@@ -192,6 +193,8 @@ export interface BeirSplit {
   queries: BeirQuery[];
   /** Query id → ids of its relevant documents (score > 0); every split query has an entry. */
   relevant: Map<string, Set<string>>;
+  /** Query id → document id → grade, for every qrels row (grade 0 included), in qrels order. */
+  judgements: Map<string, Map<string, number>>;
   /** Relevant ids the corpus lacks: counted in recall's denominator, as BEIR does, yet unfindable. */
   missingDocIds: string[];
 }
@@ -234,6 +237,7 @@ export function beirSplit(
     corpus,
     queries: queries.filter((q) => judged.has(q.id)),
     relevant,
+    judgements: judged,
     missingDocIds: [...missing],
   };
 }

@@ -1,7 +1,10 @@
 import { DatasetError } from './errors.ts';
 
-/** What a column feeds: the query, its positive, one hard negative, a score, or nothing. */
-export type ColumnRole = 'query' | 'positive' | 'negative' | 'score' | 'ignore';
+/**
+ * What a column feeds: the query, its positive, one hard negative, a score, the positive's
+ * relevance grade, or nothing.
+ */
+export type ColumnRole = 'query' | 'positive' | 'negative' | 'score' | 'grade' | 'ignore';
 
 /** The column assignment the person sees and may correct before an import. */
 export interface ColumnMapping {
@@ -20,6 +23,7 @@ export interface ResolvedColumns {
   positive: number;
   negatives: number[];
   score: number | null;
+  grade: number | null;
 }
 
 /** The columns as the report names them. */
@@ -28,6 +32,8 @@ export interface ReportColumns {
   positive: string;
   negatives: string[];
   score: string | null;
+  /** Only when a column holds relevance grades. */
+  grade?: string;
   ignored: string[];
 }
 
@@ -36,10 +42,11 @@ export interface ReportColumns {
  * is ignored ("answer" beats "text"). Names are compared lower-cased, with spaces and dashes read
  * as underscores.
  */
-const SYNONYMS: Record<'query' | 'positive' | 'score', string[]> = {
+const SYNONYMS: Record<'query' | 'positive' | 'score' | 'grade', string[]> = {
   query: ['query', 'anchor', 'question', 'queries', 'anchors', 'questions'],
   positive: ['positive', 'document', 'passage', 'answer', 'text', 'positives', 'documents'],
   score: ['score', 'label'],
+  grade: ['grade', 'relevance', 'relevance_grade', 'rel', 'qrel'],
 };
 /** negative, negatives, negative_1, negative2, hard_negative_3, … */
 const NEGATIVE = /^(hard_)?negatives?(_?\d+)?$/;
@@ -54,7 +61,7 @@ const normalise = (name: string) =>
 export function detectColumns(header: string[]): ColumnMapping {
   const names = header.map(normalise);
   const roles: ColumnRole[] = names.map((n) => (NEGATIVE.test(n) ? 'negative' : 'ignore'));
-  for (const role of ['query', 'positive', 'score'] as const) {
+  for (const role of ['query', 'positive', 'score', 'grade'] as const) {
     let best = -1;
     let bestRank = Infinity;
     names.forEach((n, i) => {
@@ -100,7 +107,7 @@ export function mappingProblems(mapping: ColumnMapping): string[] {
       `no positive column (name one "positive", "document", "passage", "answer" or "text"); ${columns}`,
     );
   }
-  for (const role of ['query', 'positive', 'score'] as const) {
+  for (const role of ['query', 'positive', 'score', 'grade'] as const) {
     if (count(role) > 1) problems.push(`more than one ${role} column`);
   }
   return problems;
@@ -112,12 +119,14 @@ export function resolveColumns(mapping: ColumnMapping, file: string): ResolvedCo
   if (problems.length) throw new DatasetError('columns', file, problems[0]);
   const { roles } = mapping;
   const score = roles.indexOf('score');
+  const grade = roles.indexOf('grade');
   return {
     names: mapping.header,
     query: roles.indexOf('query'),
     positive: roles.indexOf('positive'),
     negatives: roles.flatMap((r, i) => (r === 'negative' ? [i] : [])),
     score: score === -1 ? null : score,
+    grade: grade === -1 ? null : grade,
   };
 }
 
@@ -129,6 +138,7 @@ export function describeColumns(mapping: ColumnMapping): ReportColumns {
     positive: named('positive')[0],
     negatives: named('negative'),
     score: named('score')[0] ?? null,
+    ...(roles.includes('grade') ? { grade: named('grade')[0] } : {}),
     ignored: named('ignore'),
   };
 }

@@ -67,7 +67,7 @@ export class JsonlReader {
   }
 
   /**
-   * The record's values in the order `check` reads them: query, positive, score, then each negative
+   * The record's values in the order `check` reads them: query, positive, score, grade, then each negative
    * (array entries one by one, named "negatives[0]", …).
    */
   private layOut(row: Record<string, unknown>): [unknown[], ResolvedColumns] {
@@ -79,8 +79,14 @@ export class JsonlReader {
       get(names[c.query]),
       get(names[c.positive]),
       c.score === null ? null : get(names[c.score]),
+      c.grade === null ? null : get(names[c.grade]),
     ];
-    const cellNames = [names[c.query], names[c.positive], c.score === null ? '' : names[c.score]];
+    const cellNames = [
+      names[c.query],
+      names[c.positive],
+      c.score === null ? '' : names[c.score],
+      c.grade === null ? '' : names[c.grade],
+    ];
     for (const i of c.negatives) {
       const cell = get(names[i]);
       if (Array.isArray(cell)) {
@@ -93,10 +99,17 @@ export class JsonlReader {
         cellNames.push(names[i]);
       }
     }
-    const negatives = Array.from({ length: cells.length - 3 }, (_, k) => k + 3);
+    const negatives = Array.from({ length: cells.length - 4 }, (_, k) => k + 4);
     return [
       cells,
-      { names: cellNames, query: 0, positive: 1, score: c.score === null ? null : 2, negatives },
+      {
+        names: cellNames,
+        query: 0,
+        positive: 1,
+        score: c.score === null ? null : 2,
+        grade: c.grade === null ? null : 3,
+        negatives,
+      },
     ];
   }
 

@@ -14,4 +14,14 @@ export interface TrainingPair {
   weight?: number;
   /** A teacher's margins sim(q, p) − sim(q, n_j), one per negative, for MarginMSE (GPL labels). */
   labels?: number[];
+  /**
+   * The positive's graded relevance judgement (0 = judged not relevant, 1–3 increasingly
+   * relevant, as BEIR and TREC grade) when the dataset has a grade column; absent = 1.
+   */
+  grade?: number;
+}
+
+/** Whether a pair's positive is relevant (grade ≥ 1, or no grade): what training learns from. */
+export function isRelevantPair(pair: TrainingPair): boolean {
+  return (pair.grade ?? 1) >= 1;
 }

@@ -106,6 +106,7 @@ export function summariseReport(report: DatasetReport): string {
     ? ` Columns: query "${c.query}", positive "${c.positive}"` +
       (c.negatives.length ? `, negatives ${c.negatives.map((n) => `"${n}"`).join(', ')}` : '') +
       (c.score ? `, score "${c.score}"` : '') +
+      (c.grade ? `, relevance grade "${c.grade}"` : '') +
       '.'
     : '';
   return `${head}: ${parts.join(', ')}.${columns}`;

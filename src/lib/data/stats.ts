@@ -15,10 +15,11 @@ export interface RoleNames {
   positive: string;
   negatives: string[];
   score?: string;
+  grade?: string;
 }
 
 /**
- * The preview's columns: the query, the positive, one per negative column and the score. Empty
+ * The preview's columns: the query, the positive, one per negative column, the score and the grade. Empty
  * negative cells are not stored, so a pair's k-th negative is the k-th non-empty one of its row:
  * with several negative columns they are labelled by position rather than by header name.
  */
@@ -34,6 +35,9 @@ export function pairColumns(names: RoleNames): PairColumn[] {
   }
   if (names.score !== undefined) {
     columns.push({ label: names.score, text: false, cell: (p) => p.score?.toString() });
+  }
+  if (names.grade !== undefined) {
+    columns.push({ label: names.grade, text: false, cell: (p) => p.grade?.toString() });
   }
   return columns;
 }

@@ -119,10 +119,27 @@ export class RowValidator {
       }
     }
 
+    let grade: number | undefined;
+    if (columns.grade !== null) {
+      const name = names[columns.grade];
+      const cell = cells[columns.grade];
+      const value = typeof cell === 'string' ? cell.trim() : cell;
+      if (isMissing(value)) return this.reject(line, `empty "${name}" cell`);
+      grade = typeof value === 'string' ? Number(value) : typeof value === 'number' ? value : NaN;
+      if (!Number.isInteger(grade) || grade < 0) {
+        const shown = typeof value === 'string' ? `"${value.slice(0, 40)}"` : describeType(value);
+        return this.reject(
+          line,
+          `"${name}" is ${shown}, not a relevance grade (a whole number: 0 not relevant, 1, 2, 3 …)`,
+        );
+      }
+    }
+
     this.rows++;
     const fp = this.fingerprinter.add(query).add(positive);
     for (const negative of negatives) fp.add(negative);
     if (score !== undefined) fp.add(`${score}`);
+    if (grade !== undefined) fp.add(`grade ${grade}`);
     const key = fp.take();
     const first = this.seen.get(key);
     if (first !== undefined) {
@@ -154,6 +171,7 @@ export class RowValidator {
       negatives[k] = this.fit(negatives[k], names[negativeColumns[k]], line);
     }
     if (score !== undefined) pair.score = score;
+    if (grade !== undefined) pair.grade = grade;
     this.accepted++;
     out.push(pair);
   }

@@ -2,8 +2,9 @@
  * Model bake-off: 2–5 candidate base models evaluated zero-shot on one task, each exactly as a
  * single evaluation would (`evaluateModel`: same metrics, same bootstrap intervals), ranked by
  * nDCG@10. No model wins on every domain (BEIR, Thakur et al. 2021), so the ranking that decides
- * is the one built from the domain's own queries. The top two get the paired randomisation test:
- * the first is called better only when p < 0.05. Beside the metrics, what decides whether a
+ * is the one built from the domain's own queries. The leader is tested against every other
+ * candidate (paired randomisation test); those p-values are one family, Holm-adjusted, and the
+ * leader is called better than the runner-up only when the adjusted p < 0.05. Beside the metrics, what decides whether a
  * model is practical here: its size, embedding width, token limit, how fast this machine embeds
  * with it, and the memory a training step on it would need.
  */
@@ -13,6 +14,7 @@ import {
   type ResamplingOptions,
 } from './bootstrap.ts';
 import { compareSystems, metricIntervals } from './compare.ts';
+import { holmAdjust } from './holm.ts';
 import { systemReport, type EvaluationReport, type SystemReport } from './report.ts';
 import type { RetrievalMetrics } from './metrics.ts';
 import {
@@ -24,6 +26,7 @@ import {
 import { SentenceEncoder } from '../model/encoder.ts';
 import type { SentenceModel } from '../model/folder.ts';
 import { estimateTrainingMemory } from '../model/memory-estimate.ts';
+import { retrievalPrompts, withPrompt } from '../model/prompts.ts';
 import { summarizeModel, type ModelSummary } from '../model/summary.ts';
 
 /** The metric the ranking and the significance test use. */
@@ -99,15 +102,20 @@ export async function evaluateModel(
 ): Promise<ModelEvaluation> {
   const { batchSize = 32, onProgress, now = () => performance.now() } = options;
   const encoder = new SentenceEncoder(model);
+  const prompts = retrievalPrompts(model.prompts);
   try {
     await encoder.embed(
-      task.corpus.slice(0, batchSize).map((d) => d.text),
+      withPrompt(
+        task.corpus.slice(0, batchSize).map((d) => d.text),
+        prompts.document,
+      ),
       { batchSize },
     );
     const start = now();
     let corpusMs = 0;
     const result = await evaluateRetrieval(encoder, task, {
       batchSize,
+      prompts,
       onProgress: (stage, done, total) => {
         if (stage === 'corpus' && done === total) corpusMs = now() - start;
         onProgress?.(stage, done, total);
@@ -130,8 +138,12 @@ export interface BakeoffVerdict {
   difference: ConfidenceInterval;
   /** Paired randomisation test, two-sided. */
   pValue: number;
-  /** p < SIGNIFICANCE_LEVEL: only then is the first called better. */
+  /** Holm-adjusted over the leader's tests against every other candidate. */
+  pHolm: number;
+  /** pHolm < SIGNIFICANCE_LEVEL: only then is the first called better. */
   significant: boolean;
+  /** The leader against each other candidate, best first: the family Holm adjusts. */
+  family: { model: string; pValue: number; pHolm: number }[];
 }
 
 /** One model of the report: what `eval --report` writes for it alone, plus its rank and stats. */
@@ -188,15 +200,24 @@ export function bakeoffReport(input: BakeoffReportInput): BakeoffReport {
   }));
   let verdict: BakeoffVerdict | null = null;
   if (ranked.length >= 2) {
-    const [first, second] = ranked;
-    const c = compareSystems(second.result, first.result, resampling)[RANKING_METRIC];
+    const [first, ...others] = ranked;
+    const tests = others.map(
+      (other) => compareSystems(other.result, first.result, resampling)[RANKING_METRIC],
+    );
+    const adjusted = holmAdjust(tests.map((t) => t.pValue));
     verdict = {
       metric: RANKING_METRIC,
       first: first.name,
-      second: second.name,
-      difference: c.difference,
-      pValue: c.pValue,
-      significant: c.pValue < SIGNIFICANCE_LEVEL,
+      second: others[0].name,
+      difference: tests[0].difference,
+      pValue: tests[0].pValue,
+      pHolm: adjusted[0],
+      significant: adjusted[0] < SIGNIFICANCE_LEVEL,
+      family: others.map((o, i) => ({
+        model: o.name,
+        pValue: tests[i].pValue,
+        pHolm: adjusted[i],
+      })),
     };
   }
   const reference = ranked[0]?.result;
@@ -224,7 +245,8 @@ const pText = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 export function verdictText(v: BakeoffVerdict): string {
   const lead = `${v.difference.mean >= 0 ? '+' : '−'}${Math.abs(v.difference.mean).toFixed(4)}`;
   const ci = `[${v.difference.lower.toFixed(4)}, ${v.difference.upper.toFixed(4)}]`;
-  const numbers = `${v.metric} ${lead} ${ci}, ${pText(v.pValue)}, paired randomisation test`;
+  const holm = v.family.length > 1 ? `, Holm-adjusted over ${v.family.length} tests` : '';
+  const numbers = `${v.metric} ${lead} ${ci}, ${pText(v.pHolm)}, paired randomisation test${holm}`;
   return v.significant
     ? `${v.first} is better than ${v.second} (${numbers}).`
     : `The difference between ${v.first} and ${v.second} is not significant (${numbers}): ` +

@@ -9,11 +9,16 @@ import {
   type ConfidenceInterval,
   type ResamplingOptions,
 } from './bootstrap.ts';
-import type { RetrievalMetrics } from './metrics.ts';
 import { pairedRandomizationTests } from './significance.ts';
 
+/** Means and per-query values of some metrics: `evaluateRankings` and `evaluateTrec` give one. */
+export interface MetricTable {
+  metrics: Record<string, number>;
+  perQuery: ReadonlyMap<string, { values: Record<string, number> }>;
+}
+
 /** Per metric key, that metric's per-query values in the order of `queryIds`. */
-function perQuerySeries(result: RetrievalMetrics, queryIds: readonly string[]): number[][] {
+export function perQuerySeries(result: MetricTable, queryIds: readonly string[]): number[][] {
   return Object.keys(result.metrics).map((key) =>
     queryIds.map((id) => {
       const query = result.perQuery.get(id);
@@ -25,7 +30,7 @@ function perQuerySeries(result: RetrievalMetrics, queryIds: readonly string[]): 
 
 /** A bootstrap interval of every metric of one system. */
 export function metricIntervals(
-  result: RetrievalMetrics,
+  result: MetricTable,
   options: ResamplingOptions = {},
 ): Record<string, ConfidenceInterval> {
   const keys = Object.keys(result.metrics);
@@ -47,8 +52,8 @@ export interface MetricComparison {
  * (same queries file and qrels), which is what makes the resampling paired.
  */
 export function compareSystems(
-  base: RetrievalMetrics,
-  tuned: RetrievalMetrics,
+  base: MetricTable,
+  tuned: MetricTable,
   options: ResamplingOptions = {},
 ): Record<string, MetricComparison> {
   const keys = Object.keys(base.metrics);

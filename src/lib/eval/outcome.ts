@@ -11,6 +11,7 @@ import {
   type ResamplingOptions,
 } from './bootstrap.ts';
 import { compareSystems, metricIntervals } from './compare.ts';
+import { addEvidence, type Comparison, type MetricSource } from './evidence.ts';
 import { systemReport, type EvaluationReport } from './report.ts';
 import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
 
@@ -34,6 +35,8 @@ export interface MetricRow {
   difference: ConfidenceInterval | null;
   /** Paired randomisation test, two-sided. */
   pValue: number | null;
+  /** The metric's place in the Holm-adjusted family of the comparison, with its effect size. */
+  test: Comparison | null;
 }
 
 export interface Hit {
@@ -64,7 +67,10 @@ export interface QueryRow {
 export interface EvaluationOutcome {
   dataset: { name: string; documents: number; queries: number; evaluated: number; dropped: number };
   systems: { base: string; tuned: string | null };
+  /** sentence-transformers' binary metrics. */
   metrics: MetricRow[];
+  /** trec_eval 10.0's graded measures of the same rankings, over every judged query. */
+  graded: MetricRow[];
   queries: QueryRow[];
   /** Text of every document that a top list shows or a query has as relevant. */
   documents: Record<string, string>;
@@ -102,14 +108,6 @@ export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
   const resampling = { ...DEFAULT_RESAMPLING, ...input.resampling };
   const baseIntervals = metricIntervals(base.result, resampling);
   const comparison = tuned ? compareSystems(base.result, tuned.result, resampling) : null;
-
-  const metrics: MetricRow[] = Object.keys(base.result.metrics).map((key) => ({
-    key,
-    base: baseIntervals[key],
-    tuned: comparison?.[key].tuned ?? null,
-    difference: comparison?.[key].difference ?? null,
-    pValue: comparison?.[key].pValue ?? null,
-  }));
 
   const corpusText = new Map(task.corpus.map((d) => [d.id, d.text]));
   const documents: Record<string, string> = {};
@@ -159,6 +157,28 @@ export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
     );
     report.comparison = comparison;
   }
+  addEvidence(report, task, base.result, tuned?.result ?? null, resampling);
+  const testOf = (source: MetricSource, key: string) =>
+    report.comparisons?.find((c) => c.source === source && c.metric === key) ?? null;
+  const metrics: MetricRow[] = Object.keys(base.result.metrics).map((key) => ({
+    key,
+    base: baseIntervals[key],
+    tuned: comparison?.[key].tuned ?? null,
+    difference: comparison?.[key].difference ?? null,
+    pValue: comparison?.[key].pValue ?? null,
+    test: testOf('sentence-transformers', key),
+  }));
+  const graded: MetricRow[] = Object.entries(report.trec!.intervals).map(([key, interval]) => {
+    const test = testOf('trec_eval', key);
+    return {
+      key,
+      base: interval,
+      tuned: test?.tuned ?? null,
+      difference: test?.difference ?? null,
+      pValue: test?.p ?? null,
+      test,
+    };
+  });
 
   return {
     dataset: {
@@ -170,6 +190,7 @@ export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
     },
     systems: { base: base.name, tuned: tuned?.name ?? null },
     metrics,
+    graded,
     queries,
     documents,
     report,

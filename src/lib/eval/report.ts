@@ -5,6 +5,7 @@
  */
 import type { ConfidenceInterval } from './bootstrap.ts';
 import type { MetricComparison } from './compare.ts';
+import type { Comparison, GradedReport } from './evidence.ts';
 import type { RetrievalMetrics } from './metrics.ts';
 
 /** One query's metric values and the rank of its first relevant document (null: not in the top k). */
@@ -16,6 +17,8 @@ export interface SystemReport {
   [metric: string]: unknown;
   intervals: Record<string, ConfidenceInterval>;
   perQuery: Record<string, QueryReport>;
+  /** trec_eval 10.0's graded measures of the same rankings (`evidence.ts`). */
+  trec?: GradedReport;
 }
 
 export function systemReport(
@@ -46,4 +49,6 @@ export interface EvaluationReport extends SystemReport {
   compare?: SystemReport;
   /** Per metric: both systems' intervals, the interval of the difference, and the p-value. */
   comparison?: Record<string, MetricComparison>;
+  /** Both metric sets as one family of paired tests, Holm-adjusted (`comparisonFamily`). */
+  comparisons?: Comparison[];
 }

@@ -12,7 +12,9 @@ import {
   type RetrievalMetrics,
   type ScoredDoc,
 } from './metrics.ts';
+import type { Judgements } from './trec.ts';
 import { exactTopK, toRankings, type Matrix, type Similarity } from './topk.ts';
+import { withPrompt, type RetrievalPrompts } from '../model/prompts.ts';
 
 /** Anything that turns texts into embeddings, in input order (`SentenceEncoder` is one). */
 export interface Embedder {
@@ -26,6 +28,8 @@ export interface RetrievalTask {
   corpus: readonly { id: string; text: string }[];
   queries: readonly { id: string; text: string }[];
   relevant: Qrels;
+  /** Graded judgements (grade 0 included) when the data has grades; else `relevant` is grade 1. */
+  judgements?: Judgements;
 }
 
 export type RetrievalStage = 'corpus' | 'queries' | 'search';
@@ -36,6 +40,8 @@ export interface RetrievalOptions {
   batchSize?: number;
   /** Corpus rows per search step (see `exactTopK`). */
   chunkSize?: number;
+  /** Prepended to queries and documents, as `encode_query` / `encode_document` do (none by default). */
+  prompts?: RetrievalPrompts;
   onProgress?: (stage: RetrievalStage, done: number, total: number) => void;
 }
 
@@ -71,13 +77,20 @@ export async function evaluateRetrieval(
     });
     return stackRows(rows, rows[0]?.length ?? 0);
   };
+  const { query = '', document = '' } = options.prompts ?? {};
   const corpus = await embed(
     'corpus',
-    task.corpus.map((d) => d.text),
+    withPrompt(
+      task.corpus.map((d) => d.text),
+      document,
+    ),
   );
   const queries = await embed(
     'queries',
-    task.queries.map((q) => q.text),
+    withPrompt(
+      task.queries.map((q) => q.text),
+      query,
+    ),
   );
   const neighbors = await exactTopK(queries, corpus, {
     k: maxK(metrics),

@@ -1,6 +1,8 @@
 import type { SentenceModel } from '../model/folder.ts';
 import { poolingConfigJson } from '../model/pooling-config.ts';
+import { promptConfigJson } from '../model/prompts.ts';
 import { writeSafetensors, type NamedTensor } from '../model/safetensors.ts';
+import { onnxFiles } from './onnx/files.ts';
 
 /**
  * The sentence-transformers folder, as path → bytes, in the layout `SentenceTransformer(path)`
@@ -15,9 +17,16 @@ export interface ExportOptions {
   dtype?: 'F32' | 'F16';
   /** The model card, README.md (see model-card.ts). */
   readme?: string;
+  /** Also write `onnx/model.onnx` and `onnx/model_quantized.onnx` (float32 and 8-bit) for transformers.js. */
+  onnx?: boolean;
 }
 
-/** Versions we declare in config_sentence_transformers.json: the library whose semantics we match. */
+/**
+ * Versions we declare in config_sentence_transformers.json: the library whose semantics we match.
+ * Every loader from 2.2 on reads the folder (6.x maps the `sentence_transformers.models.*` module
+ * paths of modules.json to their new homes); a declared version above the reader's own only makes
+ * it log a warning, so we declare the oldest.
+ */
 const DECLARED_VERSIONS = {
   sentence_transformers: '2.2.2',
   transformers: '4.29.2',
@@ -63,9 +72,10 @@ export function sentenceTransformersFolder(
   files.set(
     'config_sentence_transformers.json',
     json({
+      // model_type (5.x+) tells SentenceTransformer from SparseEncoder/CrossEncoder; older versions ignore it.
+      model_type: 'SentenceTransformer',
       __version__: DECLARED_VERSIONS,
-      prompts: {},
-      default_prompt_name: null,
+      ...promptConfigJson(model.prompts),
       similarity_fn_name: 'cosine',
     }),
   );
@@ -74,6 +84,8 @@ export function sentenceTransformersFolder(
     json(poolingConfigJson(model.pooling, model.config.hidden_size)),
   );
   if (model.normalize) files.set('2_Normalize/', new Uint8Array());
+  if (options.onnx)
+    for (const [path, bytes] of onnxFiles(model.config, weights)) files.set(path, bytes);
   if (options.readme !== undefined)
     files.set('README.md', new TextEncoder().encode(options.readme));
   return files;

@@ -6,6 +6,8 @@ export interface CardMetric {
   base: { mean: number; lower: number; upper: number };
   tuned: { mean: number; lower: number; upper: number };
   pValue: number;
+  /** Holm-adjusted over every metric of the comparison (both tables). */
+  pHolm?: number;
 }
 
 export interface ModelCardInput {
@@ -18,12 +20,34 @@ export interface ModelCardInput {
   /** Finishing date, ISO 8601. */
   date: string;
   finalLoss?: number;
-  evaluation?: { corpusSize: number; queries: number; metrics: CardMetric[] };
+  evaluation?: {
+    corpusSize: number;
+    queries: number;
+    /** sentence-transformers' binary metrics. */
+    metrics: CardMetric[];
+    /** trec_eval 10.0's graded measures of the same rankings. */
+    graded?: CardMetric[];
+  };
 }
 
 const fmt = (x: number) => x.toFixed(4);
 const interval = (m: { mean: number; lower: number; upper: number }) =>
   `${fmt(m.mean)} [${fmt(m.lower)}, ${fmt(m.upper)}]`;
+
+function metricTable(title: string, metrics: CardMetric[]): string[] {
+  const holm = metrics.some((m) => m.pHolm !== undefined);
+  return [
+    `${title}:`,
+    '',
+    `| metric | base | fine-tuned | p |${holm ? ' p (Holm) |' : ''}`,
+    `| --- | --- | --- | --- |${holm ? ' --- |' : ''}`,
+    ...metrics.map(
+      (m) =>
+        `| ${m.name} | ${interval(m.base)} | ${interval(m.tuned)} | ${m.pValue.toPrecision(2)} |` +
+        (holm ? ` ${m.pHolm === undefined ? '' : m.pHolm.toPrecision(2)} |` : ''),
+    ),
+  ];
+}
 
 /** The README.md of an exported folder: what it is, how it was trained, how well it retrieves, how to use it. */
 export function modelCard(input: ModelCardInput): string {
@@ -71,15 +95,19 @@ export function modelCard(input: ModelCardInput): string {
       '',
       '## Evaluation',
       '',
-      `Retrieval on ${e.queries} held-out queries against ${e.corpusSize.toLocaleString('en-US')} documents. Means with 95% bootstrap intervals over queries; p from a paired randomisation test.`,
+      `Retrieval on ${e.queries} held-out queries against ${e.corpusSize.toLocaleString('en-US')} documents. Means with 95% bootstrap intervals over queries; p from a paired randomisation test, Holm-adjusted over every metric of both tables.`,
       '',
-      '| metric | base | fine-tuned | p |',
-      '| --- | --- | --- | --- |',
-      ...e.metrics.map(
-        (m) =>
-          `| ${m.name} | ${interval(m.base)} | ${interval(m.tuned)} | ${m.pValue.toPrecision(2)} |`,
-      ),
+      ...metricTable('Binary (sentence-transformers `InformationRetrievalEvaluator`)', e.metrics),
     );
+    if (e.graded?.length) {
+      lines.push(
+        '',
+        ...metricTable(
+          'Graded (trec_eval 10.0: the judged grade as gain, every judged query)',
+          e.graded,
+        ),
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

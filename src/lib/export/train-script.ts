@@ -1,4 +1,5 @@
 import type { TrainingPair } from '../data/pairs.ts';
+import type { PromptConfig } from '../model/prompts.ts';
 import type { TrainConfig } from '../train/config.ts';
 
 export interface TrainScriptInput {
@@ -9,6 +10,8 @@ export interface TrainScriptInput {
   baseRevision?: string;
   /** The base model is a folder the person brought, to be copied next to the script as `base-model/`. */
   baseIsLocal?: boolean;
+  /** The prompts the run used when they are not the base model's own (chosen, or its authors'). */
+  prompts?: PromptConfig;
   /** Tokens a text is truncated to in the run, when it differs from the model's own max_seq_length. */
   maxSeqLength?: number;
   /** File names next to the script (see `pairsJsonl`). */
@@ -45,6 +48,10 @@ function py(value: unknown): string {
   }
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `(${value.map(py).join(', ')}${value.length === 1 ? ',' : ''})`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`)
+      .join(', ')}}`;
   throw new TypeError(`no Python literal for ${typeof value}`);
 }
 
@@ -142,6 +149,9 @@ export function trainScript(input: TrainScriptInput): string {
       ? [`MINI_BATCH_SIZE = ${py(c.miniBatch)}  # GradCache: texts embedded with gradients at once`]
       : []),
     `DROPOUT = ${dropout}`,
+    input.prompts
+      ? `PROMPTS = ${py(input.prompts.prompts)}  # what the run put in front of queries and documents`
+      : 'PROMPTS = None  # None: the base model’s own (config_sentence_transformers.json)',
     ...(input.maxSeqLength ? [`MAX_SEQ_LENGTH = ${py(input.maxSeqLength)}`] : []),
     ...(c.checkpointEvery > 0
       ? [`SAVE_STEPS = ${py(c.checkpointEvery)}  # a checkpoint every SAVE_STEPS steps`]
@@ -170,7 +180,22 @@ export function trainScript(input: TrainScriptInput): string {
     '    return Dataset.from_dict(columns)',
     '',
     '',
-    'def retrieval_evaluator(train_pairs, eval_pairs):',
+    'def retrieval_prompts(model):',
+    '    """Query and document prompts as encode_query / encode_document pick them."""',
+    '    prompts = model.prompts',
+    '    default = prompts.get(model.default_prompt_name, "") if model.default_prompt_name else ""',
+    '    names = [n for n in ("document", "passage", "corpus") if n in prompts]',
+    '    return prompts.get("query", default), prompts[names[0]] if names else default',
+    '',
+    '',
+    'def column_prompts(dataset, query_prompt, document_prompt):',
+    '    """The `prompts` training argument (sentence-transformers ≥ 3): queries get the query prompt,',
+    '    positives and negatives the document prompt, prepended before tokenizing as Attune does."""',
+    '    prompts = {c: query_prompt if c == "anchor" else document_prompt for c in dataset.column_names}',
+    '    return {c: p for c, p in prompts.items() if p} or None',
+    '',
+    '',
+    'def retrieval_evaluator(train_pairs, eval_pairs, query_prompt=None, corpus_prompt=None):',
     '    """The held-out queries ranked against every positive and negative text of both files."""',
     '    doc_ids, query_ids, relevant = {}, {}, {}',
     '    eval_queries = {p["query"] for p in eval_pairs}',
@@ -190,6 +215,8 @@ export function trainScript(input: TrainScriptInput): string {
     '        accuracy_at_k=[1, 3, 5, 10],',
     '        precision_recall_at_k=[1, 3, 5, 10],',
     '        map_at_k=[100],',
+    '        query_prompt=query_prompt or None,',
+    '        corpus_prompt=corpus_prompt or None,',
     '        name="eval",',
     '    )',
     '',
@@ -201,9 +228,13 @@ export function trainScript(input: TrainScriptInput): string {
     '    }',
     '    model = SentenceTransformer(str(BASE_MODEL), revision=BASE_REVISION, config_kwargs=dropout)',
     ...(input.maxSeqLength ? ['    model.max_seq_length = MAX_SEQ_LENGTH'] : []),
+    '    if PROMPTS is not None:',
+    '        model.prompts = PROMPTS  # saved with the model, as the export writes them',
+    '    query_prompt, document_prompt = retrieval_prompts(model)',
     lossLine(c),
     '    train_pairs = read_pairs(TRAIN_FILE)',
     '    eval_pairs = read_pairs(EVAL_FILE) if EVAL_FILE.exists() else []',
+    '    train_dataset = pairs_dataset(train_pairs)',
     '    args = SentenceTransformerTrainingArguments(',
     '        output_dir=str(OUTPUT_DIR),',
     '        num_train_epochs=EPOCHS,',
@@ -219,6 +250,7 @@ export function trainScript(input: TrainScriptInput): string {
     '        max_grad_norm=MAX_GRAD_NORM,',
     '        seed=SEED,',
     '        batch_sampler=BatchSamplers.NO_DUPLICATES,',
+    '        prompts=column_prompts(train_dataset, query_prompt, document_prompt),',
     ...(c.checkpointEvery > 0
       ? ['        save_strategy="steps",', '        save_steps=SAVE_STEPS,']
       : ['        save_strategy="no",  # the final model is saved below']),
@@ -242,11 +274,15 @@ export function trainScript(input: TrainScriptInput): string {
     '    trainer = SentenceTransformerTrainer(',
     '        model=model,',
     '        args=args,',
-    '        train_dataset=pairs_dataset(train_pairs),',
+    '        train_dataset=train_dataset,',
     '        loss=loss,',
     ...(c.decayAll ? ['        optimizers=(optimizer, None),'] : []),
     '    )',
-    '    evaluator = retrieval_evaluator(train_pairs, eval_pairs) if eval_pairs else None',
+    '    evaluator = (',
+    '        retrieval_evaluator(train_pairs, eval_pairs, query_prompt, document_prompt)',
+    '        if eval_pairs',
+    '        else None',
+    '    )',
     '    if evaluator and trainer.is_world_process_zero():',
     '        print("base model:", json.dumps(evaluator(model), indent=2))',
     '    trainer.train()',

@@ -1,9 +1,11 @@
 /**
  * The consistency filter's input: for each generated query, the rank of its own document when
- * the embedding model searches the corpus with it (top k only; null beyond).
+ * the embedding model searches the corpus with it (top k only; null beyond). Queries and
+ * documents get the model's prompts, as they will in training.
  */
 import { exactTopK, type Matrix } from '../eval/topk.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
+import { retrievalPrompts, withPrompt } from '../model/prompts.ts';
 import { ranksFromNeighbors } from './consistency.ts';
 import type { GeneratedQuery } from './review.ts';
 
@@ -22,11 +24,15 @@ export async function roundTripRanks(
 ): Promise<(number | null)[]> {
   if (queries.length === 0) return [];
   const dim = encoder.dimension;
-  const docs = await encoder.embed([...corpus], {
+  const prompts = retrievalPrompts(encoder.model.prompts);
+  const docs = await encoder.embed(withPrompt(corpus, prompts.document), {
     onProgress: (d, t) => onProgress?.('corpus', d, t),
   });
   const qs = await encoder.embed(
-    queries.map((q) => q.text),
+    withPrompt(
+      queries.map((q) => q.text),
+      prompts.query,
+    ),
     { onProgress: (d, t) => onProgress?.('queries', d, t) },
   );
   const neighbors = await exactTopK(toMatrix(qs, dim), toMatrix(docs, dim), {

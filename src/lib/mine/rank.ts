@@ -5,6 +5,7 @@
  * that keep the window can be re-applied, and negatives rejected, without the model.
  */
 import type { Embedder } from '../eval/retrieval.ts';
+import { withPrompt, type RetrievalPrompts } from '../model/prompts.ts';
 import { stackRows } from '../eval/retrieval.ts';
 import { exactTopK, type Neighbor } from '../eval/topk.ts';
 import type { MiningInput } from './select.ts';
@@ -18,6 +19,8 @@ export interface RankOptions {
   onProgress?: (stage: MiningStage, done: number, total: number) => void;
   /** Checked between slices of work; an aborted signal ends mining with MiningCancelledError. */
   signal?: AbortSignal;
+  /** Prepended before embedding only: the mined negatives are the corpus texts as they are. */
+  prompts?: RetrievalPrompts;
 }
 
 export class MiningCancelledError extends Error {
@@ -90,8 +93,19 @@ export async function rankForMining(
   window: number,
   options: RankOptions = {},
 ): Promise<MiningInput> {
-  const corpus = await embedInSlices(embedder, task.corpus, 'corpus', options);
-  const queries = await embedInSlices(embedder, task.queries, 'queries', options);
+  const { query = '', document = '' } = options.prompts ?? {};
+  const corpus = await embedInSlices(
+    embedder,
+    withPrompt(task.corpus, document),
+    'corpus',
+    options,
+  );
+  const queries = await embedInSlices(
+    embedder,
+    withPrompt(task.queries, query),
+    'queries',
+    options,
+  );
   const dim = corpus[0]?.length ?? 0;
   const rankings = await exactTopK(stackRows(queries, dim), stackRows(corpus, dim), {
     k: window,

@@ -67,10 +67,12 @@ export function minedDatasetRecord(
       positive: parent.columns.positive,
       negatives: negativeColumns(version.numNegatives),
       ...(parent.columns.score === undefined ? {} : { score: parent.columns.score }),
+      ...(parent.columns.grade === undefined ? {} : { grade: parent.columns.grade }),
     },
     counts: { pairs: version.pairs, rejected: 0, warnings: 0, duplicates: 0 },
     kind: 'pairs',
   };
   if (parent.evalQueries) record.evalQueries = [...parent.evalQueries];
+  if (parent.splitSeed !== undefined) record.splitSeed = parent.splitSeed;
   return record;
 }

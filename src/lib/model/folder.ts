@@ -4,6 +4,7 @@ import { readSafetensors, stripBertPrefix, type NamedTensor } from './safetensor
 import type { ModelSource } from './source.ts';
 import { TextTokenizer } from './tokenizer.ts';
 import { parsePoolingConfig, type PoolingMode } from './pooling-config.ts';
+import { parsePromptConfig, type PromptConfig } from './prompts.ts';
 
 /** Everything needed to embed with (and to write back) a sentence-transformers BERT folder. */
 export interface SentenceModel {
@@ -15,6 +16,8 @@ export interface SentenceModel {
   maxSeqLength: number;
   pooling: PoolingMode;
   normalize: boolean;
+  /** `prompts` and `default_prompt_name` of config_sentence_transformers.json. */
+  prompts: PromptConfig;
   /** Encoder weights by BertModel name (no `bert.` prefix), float32. */
   weights: Map<string, NamedTensor>;
   /** Tokenizer files copied verbatim into an export (tokenizer.json, vocab.txt, …). */
@@ -130,6 +133,8 @@ export async function loadSentenceModel(source: ModelSource): Promise<SentenceMo
       `max_seq_length ${maxSeqLength} must be an integer between 2 and max_position_embeddings (${config.max_position_embeddings})`,
     );
 
+  const prompts = parsePromptConfig(await readJson(source, 'config_sentence_transformers.json'));
+
   const weightBytes = await source.read('model.safetensors');
   if (!weightBytes)
     throw new ModelFormatError(
@@ -152,6 +157,7 @@ export async function loadSentenceModel(source: ModelSource): Promise<SentenceMo
     maxSeqLength,
     pooling,
     normalize,
+    prompts,
     weights,
     passthrough,
   };

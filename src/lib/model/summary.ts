@@ -1,4 +1,5 @@
 import type { SentenceModel } from './folder.ts';
+import type { PromptConfig } from './prompts.ts';
 
 /** What the studio shows about a loaded model. */
 export interface ModelSummary {
@@ -11,6 +12,8 @@ export interface ModelSummary {
   maxSeqLength: number;
   pooling: SentenceModel['pooling'];
   normalize: boolean;
+  /** The model's own prompts (config_sentence_transformers.json); absent in selections saved before prompts. */
+  prompts?: PromptConfig;
 }
 
 export function summarizeModel(model: SentenceModel): ModelSummary {
@@ -26,5 +29,6 @@ export function summarizeModel(model: SentenceModel): ModelSummary {
     maxSeqLength: model.maxSeqLength,
     pooling: model.pooling,
     normalize: model.normalize,
+    prompts: model.prompts,
   };
 }

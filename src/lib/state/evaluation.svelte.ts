@@ -110,6 +110,12 @@ class EvaluationState extends WorkerRun<EvaluationWorkerApi, 'done'> {
     this.progress = null;
   }
 
+  /** The last evaluation's kit (qrels, runs, report.html, reproduce.py) zipped under `root/`. */
+  async kitZip(root: string): Promise<Blob> {
+    if (!this.worker || !this.outcome) throw new Error('run an evaluation first');
+    return this.worker.api.kit(root);
+  }
+
   private receive(e: EvaluationEvent): void {
     if (e.type === 'started') this.backend = e.backend;
     else if (e.type === 'progress') {

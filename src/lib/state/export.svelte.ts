@@ -82,10 +82,16 @@ export function cardEvaluation(
   runId: string,
 ): ExportOptions['evaluation'] {
   if (!outcome || comparedRunId !== runId) return undefined;
-  const metrics = outcome.metrics.flatMap((m) =>
-    m.tuned && m.pValue !== null
-      ? [{ name: m.key, base: m.base, tuned: m.tuned, pValue: m.pValue }]
-      : [],
-  );
-  return { corpusSize: outcome.dataset.documents, queries: outcome.dataset.evaluated, metrics };
+  const card = (rows: EvaluationOutcome['metrics']) =>
+    rows.flatMap((m) =>
+      m.tuned && m.pValue !== null
+        ? [{ name: m.key, base: m.base, tuned: m.tuned, pValue: m.pValue, pHolm: m.test?.pHolm }]
+        : [],
+    );
+  return {
+    corpusSize: outcome.dataset.documents,
+    queries: outcome.dataset.evaluated,
+    metrics: card(outcome.metrics),
+    graded: card(outcome.graded),
+  };
 }

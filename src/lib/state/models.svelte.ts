@@ -1,6 +1,13 @@
 import { proxy } from 'comlink';
 import { readZip } from '../export/zip.ts';
 import type { HubLoadProgress } from '../hub/load.ts';
+import { effectivePrompts, type PromptOrigin } from '../model/known-prompts.ts';
+import {
+  NO_PROMPTS,
+  recordRetrievalPrompts,
+  type PromptConfig,
+  type RetrievalPrompts,
+} from '../model/prompts.ts';
 import { DEFAULT_REVISION, HUB_HOST } from '../hub/url.ts';
 import { relativeToFolder } from '../model/folder-paths.ts';
 import { openAttuneDb, type Db } from '../store/db.ts';
@@ -38,13 +45,13 @@ export const CURATED_MODELS: readonly CuratedModel[] = [
     repo: 'BAAI/bge-small-en-v1.5',
     parameters: 33_400_000,
     downloadBytes: 133_500_000,
-    note: 'Strong English retrieval model (CLS pooling).',
+    note: 'Strong English retrieval model (CLS pooling, an instruction prompt for queries).',
   },
   {
     repo: 'intfloat/e5-small-v2',
     parameters: 33_400_000,
     downloadBytes: 133_500_000,
-    note: 'Trained with "query: " and "passage: " prefixes; keep them in your data.',
+    note: 'Trained with "query: " and "passage: " prompts; Attune applies them (see Prompts).',
   },
   {
     repo: 'thenlper/gte-small',
@@ -234,6 +241,28 @@ export class ModelsState {
     await deleteLocalModel(await this.db(), entry.id);
     if (this.selected?.ref.kind === 'local' && this.selected.ref.id === entry.id) this.select(null);
     await this.refreshLocal();
+  }
+
+  /** The selected model's prompts and where they come from (the person, the model, its authors). */
+  get prompts(): { prompts: PromptConfig; origin: PromptOrigin } | null {
+    const s = this.selected;
+    if (!s) return null;
+    const repo = s.ref.kind === 'hub' ? s.ref.repo : undefined;
+    return effectivePrompts(s.summary.prompts ?? NO_PROMPTS, repo, s.ref.prompts);
+  }
+
+  /**
+   * The person's own query and document prompts for the selected model, or null to go back to
+   * the model's. Runs started afterwards train, evaluate and export with them.
+   */
+  setPrompts(chosen: RetrievalPrompts | null): void {
+    const s = this.selected;
+    if (!s) return;
+    const ref: ModelRef = { ...s.ref };
+    delete ref.prompts;
+    if (chosen === null) return this.select({ ...s, ref });
+    const own = effectivePrompts(s.summary.prompts ?? NO_PROMPTS, undefined, undefined).prompts;
+    this.select({ ...s, ref: { ...ref, prompts: recordRetrievalPrompts(own, chosen) } });
   }
 
   /** Makes a model another page has loaded and summarised (the bake-off's winner) the base model. */

@@ -1,12 +1,17 @@
 import { proxy } from 'comlink';
 import { openAttuneDb, type Db } from '../store/db.ts';
-import { deleteRun, listRuns, putRun } from '../store/runs.ts';
+import { deleteRun, listRuns, putRun, updateRun } from '../store/runs.ts';
 import type { BackendPreference } from '../env/backend-choice.ts';
 import type { ModelRef, RunRecord } from '../store/schema.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { etaSeconds } from '../train/smoothing.ts';
 import { spawnTrainingWorker, type WorkerHandle } from '../../workers/spawn.ts';
 import type { TrainingEvent, TrainingWorkerApi } from '../../workers/training.worker.ts';
+import {
+  TRAINING_LOCKED_MESSAGE,
+  trainingLockHeld,
+  workerDeath,
+} from '../../workers/training-lock.ts';
 import { environment } from './environment.svelte.ts';
 
 export type LivePhase =
@@ -59,6 +64,8 @@ class TrainingState {
   private pending: TrainingEvent[] = [];
   private paintTimer: ReturnType<typeof setTimeout> | null = null;
   private stepSeconds: number[] = [];
+  /** Called when the worker reports that it holds the training lock and has started. */
+  private onStarted: (() => void) | null = null;
 
   private database(): Promise<Db> {
     return (this.db ??= openAttuneDb());
@@ -68,8 +75,12 @@ class TrainingState {
     this.runs = await listRuns(await this.database());
   }
 
-  /** A run the store says is training but no worker of this page is running: the tab was closed or reloaded. */
+  /**
+   * A run whose worker ended without a word (marked so), or one the store says is training but no
+   * worker of this page is running: the tab was closed or reloaded.
+   */
   isInterrupted(run: RunRecord): boolean {
+    if (run.status === 'interrupted') return true;
     return (run.status === 'running' || run.status === 'paused') && this.live?.runId !== run.id;
   }
 
@@ -85,6 +96,7 @@ class TrainingState {
   }
 
   async start(request: StartRequest): Promise<void> {
+    if (await trainingLockHeld()) throw new Error(TRAINING_LOCKED_MESSAGE);
     const now = Date.now();
     const run: RunRecord = {
       id: crypto.randomUUID(),
@@ -134,15 +146,20 @@ class TrainingState {
       error: null,
     };
     this.workerTensors = null;
-    this.worker ??= spawnTrainingWorker();
+    const worker = (this.worker ??= spawnTrainingWorker());
+    const started = new Promise<void>((resolve) => (this.onStarted = resolve));
     try {
       const backend = await environment.resolveBackend(run.backend);
-      const outcome = await this.worker.api.train(
-        run.id,
-        backend,
-        proxy((e: TrainingEvent) => this.receive(e)),
-      );
+      const outcome = await Promise.race([
+        worker.api.train(
+          run.id,
+          backend,
+          proxy((e: TrainingEvent) => this.receive(e)),
+        ),
+        started.then(() => workerDeath(() => worker.api.memory())),
+      ]);
       this.flush();
+      if (outcome === 'interrupted') return await this.interrupted(run.id, worker);
       this.patchLive({
         phase: outcome,
         message:
@@ -154,7 +171,17 @@ class TrainingState {
       const message = e instanceof Error ? e.message : String(e);
       this.patchLive({ phase: 'failed', message, error: message, etaSeconds: null });
     }
-    this.workerTensors = (await this.worker.api.memory()).numTensors;
+    this.workerTensors = (await worker.api.memory()).numTensors;
+    await this.refresh();
+  }
+
+  /** The worker died mid-run (a crash, out of memory): the run holds at its last checkpoint. */
+  private async interrupted(runId: string, worker: WorkerHandle<TrainingWorkerApi>): Promise<void> {
+    worker.terminate();
+    if (this.worker === worker) this.worker = null;
+    await updateRun(await this.database(), runId, (r) => ({ ...r, status: 'interrupted' }));
+    const message = `The training worker stopped unexpectedly after step ${this.live?.step ?? 0}. The run is saved at its last checkpoint: resume it to go on from there.`;
+    this.patchLive({ phase: 'failed', message, error: message, etaSeconds: null });
     await this.refresh();
   }
 
@@ -191,6 +218,7 @@ class TrainingState {
   }
 
   private receive(event: TrainingEvent): void {
+    if (event.type === 'started') this.onStarted?.();
     this.pending.push(event);
     this.paintTimer ??= setTimeout(() => this.flush(), PAINT_MS);
   }

@@ -144,6 +144,9 @@ export async function importBeir(
       corpus: corpus.map((d) => ({ id: d.id, text: docs.get(d.id)! })),
       queries: split.queries,
       qrels: judgements,
+      judgements: [...split.judgements].flatMap(([queryId, grades]) =>
+        [...grades].map(([docId, grade]): [string, string, number] => [queryId, docId, grade]),
+      ),
     });
     signal?.throwIfAborted();
     const dataset = await job.commit();

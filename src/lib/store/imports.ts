@@ -3,7 +3,7 @@ import { DatasetError, type DatasetErrorCode } from '../data/errors.ts';
 import { parseDatasetStream, type ParseProgress } from '../data/parser.ts';
 import type { DatasetReport } from '../data/report.ts';
 import { Sha256 } from '../data/sha256.ts';
-import { chooseEvalQueries, type SplitOptions } from '../data/split.ts';
+import { chooseEvalQueries, SPLIT_DEFAULTS, type SplitOptions } from '../data/split.ts';
 import { formatBytes } from '../util/format.ts';
 import { DatasetImport } from './datasets.ts';
 import type { Db } from './db.ts';
@@ -111,6 +111,7 @@ const recordColumns = (c: ReportColumns | null): DatasetRecord['columns'] => ({
   positive: c?.positive ?? 'positive',
   negatives: c?.negatives ?? [],
   ...(c?.score ? { score: c.score } : {}),
+  ...(c?.grade ? { grade: c.grade } : {}),
 });
 
 const isQuotaError = (e: unknown) => e instanceof DOMException && e.name === 'QuotaExceededError';
@@ -216,6 +217,7 @@ export async function importPairs(
         duplicates: report.duplicates,
       },
       evalQueries,
+      splitSeed: { ...SPLIT_DEFAULTS, ...request.split }.seed,
     });
     return { ok: true, dataset, report };
   } catch (e) {

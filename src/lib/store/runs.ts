@@ -39,11 +39,17 @@ export async function saveCheckpoint(
   run: RunRecord,
 ): Promise<void> {
   const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
-  await Promise.all([
-    tx.objectStore('checkpoints').put(checkpoint),
-    tx.objectStore('runs').put(run),
-    tx.done,
-  ]);
+  try {
+    await Promise.all([
+      tx.objectStore('checkpoints').put(checkpoint),
+      tx.objectStore('runs').put(run),
+      tx.done,
+    ]);
+  } catch (e) {
+    // An aborted transaction fails its requests with AbortError; why it aborted (the quota,
+    // above all) is the transaction's own error.
+    throw tx.error ?? e;
+  }
 }
 
 export function getCheckpoint(db: Db, runId: string): Promise<CheckpointRecord | undefined> {

@@ -1,6 +1,7 @@
 import type { DBSchema } from 'idb';
 import type { TrainingPair } from '../data/pairs.ts';
 import type { BackendPreference } from '../env/backend-choice.ts';
+import type { PromptConfig } from '../model/prompts.ts';
 
 /**
  * Attune's IndexedDB schema. Every record type lives here so that one version number covers the
@@ -8,7 +9,7 @@ import type { BackendPreference } from '../env/backend-choice.ts';
  * migration step when a store or an index changes.
  */
 export const DB_NAME = 'attune';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export interface DatasetSource {
   fileName: string;
@@ -25,11 +26,20 @@ export interface DatasetRecord {
   source: DatasetSource;
   created: number;
   /** Column names as imported, by role. */
-  columns: { query: string; positive: string; negatives: string[]; score?: string };
+  columns: {
+    query: string;
+    positive: string;
+    negatives: string[];
+    score?: string;
+    /** The relevance-grade column; absent in datasets without one (and in older records). */
+    grade?: string;
+  };
   counts: { pairs: number; rejected: number; warnings: number; duplicates: number };
   chunkCount: number;
   /** Query texts held out for evaluation (seeded split by query). */
   evalQueries?: string[];
+  /** The seed `evalQueries` were chosen with; absent in datasets imported before it was kept. */
+  splitSeed?: number;
   /** Where the data comes from: pairs to train on, or a BEIR evaluation set. */
   kind: 'pairs' | 'beir';
   /**
@@ -54,12 +64,20 @@ export interface LocalModelRecord {
   files: Record<string, Uint8Array>;
 }
 
-export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'completed';
+/**
+ * 'interrupted': the run's worker ended without saying so (a crash, a closed tab, an upgrade);
+ * the run holds at its last checkpoint and can resume.
+ */
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'completed' | 'interrupted';
 
 /** Where a run's base model comes from. */
-export type ModelRef =
+export type ModelRef = (
   | { kind: 'hub'; host: string; repo: string; revision: string }
-  | { kind: 'local'; id: string; name: string };
+  | { kind: 'local'; id: string; name: string }
+) & {
+  /** Prompts the person set on the Model page; absent: the model's own, or its authors' (`effectivePrompts`). */
+  prompts?: PromptConfig;
+};
 
 export interface RunRecord {
   id: string;
@@ -73,8 +91,8 @@ export interface RunRecord {
   config: Record<string, unknown>;
   /** Evaluate nDCG@10 on the eval split every N steps (0 = only at the start and the end). */
   evalEvery: number;
-  /** The compute backend asked for; a resumed run asks again (absent in runs before the choice). */
-  backend?: BackendPreference;
+  /** The compute backend asked for; a resumed run asks again ('auto' for runs of schema v1 without one). */
+  backend: BackendPreference;
   totalSteps: number;
   step: number;
   /** One entry per step taken: [step, loss, lr, seconds, pairs, tokens]. */
@@ -99,6 +117,12 @@ export interface EvalSetRecord {
   queries: { id: string; text: string }[];
   /** [query id, document id] for every relevant pair (score > 0). */
   qrels: [string, string][];
+  /**
+   * [query id, document id, grade] for every qrels row, grade 0 included: the graded judgements
+   * trec_eval's measures read. Absent in sets imported before grades were kept; their `qrels`
+   * then count as grade 1.
+   */
+  judgements?: [string, string, number][];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ConfidenceInterval } from '../eval/bootstrap.ts';
+import type { Comparison } from '../eval/evidence.ts';
 
 const NAMES: Record<string, string> = {
   ndcg: 'nDCG',
@@ -9,8 +10,9 @@ const NAMES: Record<string, string> = {
   accuracy: 'Accuracy',
 };
 
-/** `ndcg@10` → `nDCG@10`, as the literature writes it. */
+/** `ndcg@10` → `nDCG@10`, as the literature writes it; trec_eval's names stay as it prints them. */
 export function metricLabel(key: string): string {
+  if (!key.includes('@')) return key;
   const [name, k] = key.split('@');
   return `${NAMES[name] ?? name}@${k}`;
 }
@@ -34,9 +36,14 @@ export function pValueText(p: number): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
-/** Whether an interval of a difference lies wholly above (1) or below (−1) zero, else 0. */
-export function direction(ci: ConfidenceInterval): -1 | 0 | 1 {
-  if (ci.lower > 0) return 1;
-  if (ci.upper < 0) return -1;
-  return 0;
+/** 1: significantly better, −1: significantly worse (Holm-adjusted p below 0.05), 0: neither. */
+export function verdict(test: Pick<Comparison, 'significant' | 'difference'>): -1 | 0 | 1 {
+  if (!test.significant) return 0;
+  return test.difference.mean > 0 ? 1 : test.difference.mean < 0 ? -1 : 0;
+}
+
+/** Cohen's d_z to two decimals; a dash when the differences do not vary. */
+export function effectText(effectSize: number | null): string {
+  if (effectSize === null) return '—';
+  return effectSize < 0 ? `\u2212${Math.abs(effectSize).toFixed(2)}` : effectSize.toFixed(2);
 }

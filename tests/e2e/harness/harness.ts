@@ -1,6 +1,7 @@
 import { spawnEncoderWorker } from '../../../src/workers/spawn.ts';
 import './imports.ts';
 import './store.ts';
+import './transformers.ts';
 
 /** The real encoder worker, reachable from `page.evaluate` (built only for the end-to-end tests). */
 const encoder = spawnEncoderWorker();

@@ -135,6 +135,29 @@ describe('beirSplit', () => {
     expect(split.queries).toEqual([{ id: 'q1', text: 'x' }]);
   });
 
+  it('keeps every grade, 0 included, as a graded judgement', () => {
+    const qrels = parseBeirQrels('query-id\tcorpus-id\tscore\nq1\td1\t3\nq1\td2\t0\nq2\td2\t2\n');
+    const split = beirSplit(corpus, queries, qrels);
+    expect(split.judgements).toEqual(
+      new Map([
+        [
+          'q1',
+          new Map([
+            ['d1', 3],
+            ['d2', 0],
+          ]),
+        ],
+        ['q2', new Map([['d2', 2]])],
+      ]),
+    );
+    expect(split.relevant).toEqual(
+      new Map([
+        ['q1', new Set(['d1'])],
+        ['q2', new Set(['d2'])],
+      ]),
+    );
+  });
+
   it('refuses a qrels row naming an unknown query', () => {
     const qrels = parseBeirQrels('query-id\tcorpus-id\tscore\nq1\td1\t1\nq3\td1\t1\n');
     expect(() => beirSplit(corpus, queries, qrels, 'qrels/dev.tsv')).toThrow(

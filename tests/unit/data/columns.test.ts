@@ -64,6 +64,7 @@ describe('mappingProblems and resolveColumns', () => {
       positive: 1,
       negatives: [3, 5],
       score: 4,
+      grade: null,
     });
   });
 

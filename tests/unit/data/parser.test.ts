@@ -268,3 +268,57 @@ describe('summariseReport', () => {
     );
   });
 });
+
+describe('relevance grades', () => {
+  it('reads a grade column of CSV and JSON Lines as whole-number grades and names it', () => {
+    const csv = parseDataset(
+      utf8(
+        'query,positive,relevance\nreset password,Open Settings,3\nreset password,Billing FAQ,0\n',
+      ),
+      { fileName: 'graded.csv' },
+    );
+    expect(csv.pairs).toEqual([
+      { query: 'reset password', positive: 'Open Settings', negatives: [], grade: 3 },
+      { query: 'reset password', positive: 'Billing FAQ', negatives: [], grade: 0 },
+    ]);
+    expect(csv.report.columns).toEqual({
+      query: 'query',
+      positive: 'positive',
+      negatives: [],
+      score: null,
+      grade: 'relevance',
+      ignored: [],
+    });
+    expect(summariseReport(csv.report)).toContain('relevance grade "relevance"');
+    const jsonl = parseDataset(
+      utf8('{"query": "q", "positive": "p", "negatives": ["n"], "grade": 2}\n'),
+      { fileName: 'graded.jsonl' },
+    );
+    expect(jsonl.pairs).toEqual([{ query: 'q', positive: 'p', negatives: ['n'], grade: 2 }]);
+  });
+
+  it('rejects a grade that is not a whole number of 0 or more, naming the line', () => {
+    const { pairs, report } = parseDataset(
+      utf8('query,positive,grade\na,A,1.5\nb,B,-1\nc,C,high\nd,D,2\n'),
+      { fileName: 'graded.csv' },
+    );
+    expect(pairs).toEqual([{ query: 'd', positive: 'D', negatives: [], grade: 2 }]);
+    expect(report.rejected).toEqual([
+      {
+        line: 2,
+        reason:
+          '"grade" is "1.5", not a relevance grade (a whole number: 0 not relevant, 1, 2, 3 …)',
+      },
+      {
+        line: 3,
+        reason:
+          '"grade" is "-1", not a relevance grade (a whole number: 0 not relevant, 1, 2, 3 …)',
+      },
+      {
+        line: 4,
+        reason:
+          '"grade" is "high", not a relevance grade (a whole number: 0 not relevant, 1, 2, 3 …)',
+      },
+    ]);
+  });
+});

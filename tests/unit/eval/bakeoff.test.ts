@@ -89,6 +89,7 @@ describe('bakeoffReport', () => {
       first: 'first',
       second: 'second',
       pValue: 1 / 1001,
+      pHolm: 1 / 1001,
       significant: true,
     });
     // every resample of a constant difference has that constant as its mean
@@ -133,6 +134,35 @@ describe('bakeoffReport', () => {
     expect(verdictText(report.verdict!)).toBe(
       'The difference between b and a is not significant (ndcg@10 +0.0123 [0.0000, 0.0372], ' +
         'p = 1.000, paired randomisation test): on these queries either is a reasonable base.',
+    );
+  });
+
+  it('tests the leader against every other candidate as one Holm-adjusted family', () => {
+    // first beats second (rank 1 vs 2) and third (rank 1 vs 3) on all 30 queries: both raw
+    // p-values are 1/1001 (see above); Holm: sorted, 2 · 1/1001 and max(2/1001, 1 · 1/1001)
+    const report = bakeoffReport({
+      evaluated: [
+        { name: 'third', result: system(() => 3), stats: STATS },
+        { name: 'second', result: system(() => 2), stats: STATS },
+        { name: 'first', result: system(() => 1), stats: STATS },
+      ],
+      task: tableTask,
+      dataset,
+    });
+    expect(report.verdict).toMatchObject({
+      first: 'first',
+      second: 'second',
+      pValue: 1 / 1001,
+      pHolm: 2 / 1001,
+      significant: true,
+      family: [
+        { model: 'second', pValue: 1 / 1001, pHolm: 2 / 1001 },
+        { model: 'third', pValue: 1 / 1001, pHolm: 2 / 1001 },
+      ],
+    });
+    expect(verdictText(report.verdict!)).toBe(
+      'first is better than second (ndcg@10 +0.3691 [0.3691, 0.3691], p = 0.002, ' +
+        'paired randomisation test, Holm-adjusted over 2 tests).',
     );
   });
 

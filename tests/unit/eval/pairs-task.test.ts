@@ -18,4 +18,30 @@ describe('retrievalTaskFromPairs', () => {
     expect(task.queries).toEqual([{ id: 'q0', text: 'a' }]);
     expect(task.relevant).toEqual(new Map([['q0', new Set(['d0', 'd3'])]]));
   });
+
+  it('keeps the grades of a graded dataset as judgements; a grade-0 positive is not relevant', () => {
+    const pairs = [
+      { query: 'a', positive: 'A', negatives: [], grade: 3 },
+      { query: 'a', positive: 'B', negatives: [], grade: 0 },
+      { query: 'b', positive: 'C', negatives: [], grade: 1 },
+    ];
+    const task = retrievalTaskFromPairs(pairs, new Set(['a']));
+    expect(task.relevant).toEqual(new Map([['q0', new Set(['d0'])]]));
+    expect(task.judgements).toEqual(
+      new Map([
+        [
+          'q0',
+          new Map([
+            ['d0', 3],
+            ['d1', 0],
+          ]),
+        ],
+      ]),
+    );
+    // without a grade column the task carries no judgements: relevant documents are grade 1
+    expect(
+      retrievalTaskFromPairs([{ query: 'a', positive: 'A', negatives: [] }], new Set(['a']))
+        .judgements,
+    ).toBeUndefined();
+  });
 });

@@ -200,4 +200,50 @@ print(json.dumps({"evaluator": ev, "dataset": g["pairs_dataset"](train)}))
       [100],
     ]);
   });
+
+  it('carries the run’s prompts into the trainer’s prompts argument and the evaluator', () => {
+    const script = trainScript({
+      config: resolveTrainConfig(),
+      baseModel: 'intfloat/e5-small-v2',
+      prompts: { prompts: { query: 'query: ', passage: 'passage: ' }, defaultPromptName: null },
+    });
+    expect(withoutComments(script)).toContain(
+      'PROMPTS = {"query": "query: ", "passage": "passage: "}',
+    );
+    expect(withoutComments(script)).toContain(
+      '        prompts=column_prompts(train_dataset, query_prompt, document_prompt),',
+    );
+    const plain = trainScript({ config: resolveTrainConfig(), baseModel: 'x/y' });
+    expect(withoutComments(plain)).toContain('PROMPTS = None');
+    if (!PYTHON) return;
+
+    // encode_query / encode_document's choice of prompt, and the per-column training argument.
+    const dir = writeScript(script);
+    const probe = `
+import json, runpy, sys, types
+def stub(name, **attrs):
+    module = types.ModuleType(name); module.__dict__.update(attrs); sys.modules[name] = module
+stub("datasets", Dataset=None)
+stub("sentence_transformers", SentenceTransformer=None, SentenceTransformerTrainer=None,
+     SentenceTransformerTrainingArguments=None, losses=None)
+stub("sentence_transformers.evaluation", InformationRetrievalEvaluator=lambda **kw: kw)
+stub("sentence_transformers.training_args", BatchSamplers=None)
+g = runpy.run_path(sys.argv[1] + "/train.py", run_name="probe")
+model = types.SimpleNamespace(prompts=g["PROMPTS"], default_prompt_name=None)
+dataset = types.SimpleNamespace(column_names=["anchor", "positive", "negative_1"])
+q, d = g["retrieval_prompts"](model)
+bge = types.SimpleNamespace(prompts={"query": "Represent: "}, default_prompt_name=None)
+print(json.dumps({
+    "e5": g["column_prompts"](dataset, q, d),
+    "bge": g["column_prompts"](dataset, *g["retrieval_prompts"](bge)),
+    "none": g["column_prompts"](dataset, "", ""),
+}))
+`;
+    const out = JSON.parse(execFileSync(PYTHON, ['-c', probe, dir], { encoding: 'utf8' }));
+    expect(out).toEqual({
+      e5: { anchor: 'query: ', positive: 'passage: ', negative_1: 'passage: ' },
+      bge: { anchor: 'Represent: ' },
+      none: null,
+    });
+  });
 });

@@ -141,7 +141,7 @@ tf.registerKernel({
       gpu,
       GATHER,
       [table, ids],
-      [{ shape: [ids.shape[0], cols] }],
+      [[ids.shape[0], cols]],
       [size, cols],
       flatGroups(size, LANES),
     )[0];
@@ -164,7 +164,7 @@ tf.registerKernel({
         gpu,
         COLUMN_WALK,
         [dy, ids],
-        [{ shape }],
+        [shape],
         [rows, cols, ids.shape[0]],
         [Math.ceil(cols / LANES), 1, 1],
       )[0];
@@ -174,7 +174,7 @@ tf.registerKernel({
       gpu,
       SEGMENT_SUM,
       [dy, starts, positions],
-      [{ shape }],
+      [shape],
       [rows * cols, cols],
       flatGroups(rows * cols, LANES),
     );

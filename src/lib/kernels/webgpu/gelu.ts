@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { flatGroups, GROUP_INDEX, runShader, type Shader } from './dispatch.ts';
 
 /**
@@ -67,14 +66,7 @@ const BACKWARD = elementwise(
 function run(backend: unknown, shader: Shader, inputs: tf.TensorInfo[]): tf.TensorInfo {
   const shape = inputs[0].shape;
   const size = shape.reduce((a, b) => a * b, 1);
-  return runShader(
-    backend as WebGPUBackend,
-    shader,
-    inputs,
-    [{ shape }],
-    [size],
-    flatGroups(size, PER_GROUP),
-  )[0];
+  return runShader(backend, shader, inputs, [shape], [size], flatGroups(size, PER_GROUP))[0];
 }
 
 tf.registerKernel({

@@ -201,10 +201,10 @@ tf.registerKernel({
     const [x, r, gamma, beta] = Object.values(inputs) as tf.TensorInfo[];
     const a = attrs as unknown as LayerNormAttrs;
     return runShader(
-      backend as WebGPUBackend,
+      backend,
       FORWARD,
       [x, r, gamma, beta],
-      [{ shape: x.shape }],
+      [x.shape],
       uniformValues(x, r, a),
       flatGroups(x.shape[0]),
     )[0];
@@ -223,7 +223,7 @@ tf.registerKernel({
       gpu,
       ROWS_BACKWARD,
       [dy, x, r, gamma],
-      [{ shape: x.shape }, { shape: x.shape }, { shape: [rows, 2] }],
+      [x.shape, x.shape, [rows, 2]],
       values,
       flatGroups(rows),
     );
@@ -232,7 +232,10 @@ tf.registerKernel({
       gpu,
       PARTIALS,
       [dy, x, r, stats],
-      [{ shape: [chunks, cols] }, { shape: [chunks, cols] }],
+      [
+        [chunks, cols],
+        [chunks, cols],
+      ],
       values,
       [Math.ceil(cols / LANES), chunks, 1],
     );
@@ -241,7 +244,7 @@ tf.registerKernel({
       gpu,
       TOTALS[broadcast ? 1 : 0],
       broadcast ? [pgamma, pbeta, ds] : [pgamma, pbeta],
-      [{ shape: [cols] }, { shape: [cols] }, ...(broadcast ? [{ shape: r.shape }] : [])],
+      [[cols], [cols], ...(broadcast ? [r.shape] : [])],
       [...values.slice(0, SIZES.length), chunks],
       flatGroups(broadcast ? r.shape[0] * cols : cols, LANES),
     );

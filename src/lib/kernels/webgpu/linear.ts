@@ -131,10 +131,10 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const [rows, cols] = x.shape;
   const outs = Array.from({ length: layers }, (_, l) => wb[2 * l].shape[0]);
   return runShader(
-    backend as WebGPUBackend,
+    backend,
     forwardShader(layers),
     [x, ...wb],
-    outs.map((o) => ({ shape: [rows, o] })),
+    outs.map((o) => [rows, o]),
     [rows, cols, ...outs],
     matmulGroups(outs.map((o) => [rows, o])),
   );
@@ -174,7 +174,7 @@ tf.registerKernel({
         gpu,
         shader,
         shader.inputs.map(([name]) => tensors[name]),
-        shapes.map((shape) => ({ shape })),
+        shapes,
         [rows, cols, ...outs],
         matmulGroups(
           jobs.map((j) => (j.out === 'dx' ? [rows, cols] : [outs[+j.out.slice(2)], cols])),
