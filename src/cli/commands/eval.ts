@@ -21,6 +21,7 @@ import type { KitRun } from '../../lib/eval/kit/kit.ts';
 import type { RetrievalResult } from '../../lib/eval/retrieval.ts';
 import { beirSha256, writeKit } from '../kit.ts';
 import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
+import { RERANK_FLAGS, RERANK_USAGE, rerankSection, rerankSummary } from '../rerank-eval.ts';
 
 const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compare DIR2]
        [--kit DIR] [--batch-size 32] [--resamples 1000] [--seed 0] [--backend auto]
@@ -30,6 +31,7 @@ const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compa
                 the difference and paired randomisation p-values per metric, Holm-adjusted
   --kit         also write the evaluation kit there: TREC qrels and runs, per-query metrics,
                 report.html and reproduce.py (python3 reproduce.py recomputes every figure)
+${RERANK_USAGE}
 ${EVALUATION_FLAGS_USAGE}`;
 
 const ci = (c: ConfidenceInterval) => `${fixed(c.mean)} [${fixed(c.lower)}, ${fixed(c.upper)}]`;
@@ -100,6 +102,7 @@ async function run(argv: string[]): Promise<number> {
     ...EVALUATION_FLAGS,
     model: { type: 'string' },
     compare: { type: 'string' },
+    ...RERANK_FLAGS,
     kit: { type: 'string' },
   });
   const model = required(flags.model, 'model');
@@ -142,8 +145,10 @@ async function run(argv: string[]): Promise<number> {
     report.comparison = compareSystems(base, tuned, resampling);
   }
   addEvidence(report, task, base, tuned, resampling);
-  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  const reranked = await rerankSection(flags, model, base, task, settings);
+  await writeFile(reportPath, `${JSON.stringify({ ...report, ...reranked }, null, 2)}\n`);
   console.log(summary(report));
+  if (reranked) console.log(rerankSummary(reranked));
   console.log(`report written to ${reportPath}`);
   if (flags.kit) {
     const runs: KitRun[] = [

@@ -5,6 +5,7 @@ import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 import { generate } from './generate.ts';
 import { mine } from './mine.ts';
+import { score } from './score.ts';
 import { train } from './train.ts';
 import { validate } from './validate.ts';
 
@@ -18,4 +19,5 @@ export const commands: Record<string, Command> = {
   bakeoff,
   mine,
   generate,
+  score,
 };

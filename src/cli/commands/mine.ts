@@ -14,13 +14,18 @@ import {
   planMining,
   renameOptions,
   type MiningOptions,
+  type MiningPlan,
 } from '../../lib/mine/options.ts';
 import { rankForMining } from '../../lib/mine/rank.ts';
 import { mineHardNegatives } from '../../lib/mine/select.ts';
 import { miningTask } from '../../lib/mine/task.ts';
 import { minedPairs, negativeColumns } from '../../lib/mine/version.ts';
+import { rescoreForMining, rescores } from '../../lib/mine/rescore.ts';
+import type { MiningInput } from '../../lib/mine/select.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { loadCrossEncoderDir } from '../cross-encoder-dir.ts';
+import { miningReview } from '../mining-review.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
@@ -52,6 +57,11 @@ const USAGE = `--model DIR --data FILE --out FILE.csv [options]
   --sampling top          top (the hardest) or random (a seeded sample of those in range)
   --seed 42               seed of random sampling
   --batch-size 32         texts per embedding batch
+  --cross-encoder DIR     rescore the candidates and positives with this cross-encoder
+                          (a BertForSequenceClassification folder); the filters and the order
+                          then use its scores, as mine_hard_negatives(…, cross_encoder=…)
+  --review FILE.json      per query: the positive, the kept negatives and every candidate a
+                          filter dropped with its reason, each with its score(s)
 ${RETRIEVAL_PROMPT_USAGE}
 ${BACKEND_USAGE}
 
@@ -73,6 +83,8 @@ const FLAGS = {
   sampling: { type: 'string' },
   seed: { type: 'string' },
   'batch-size': { type: 'string' },
+  'cross-encoder': { type: 'string' },
+  review: { type: 'string' },
   ...RETRIEVAL_PROMPT_FLAGS,
   ...BACKEND_FLAG,
 } as const;
@@ -182,8 +194,34 @@ function summary(stats: MiningStatistics): string {
 }
 
 function progress(stage: string, done: number, total: number): void {
-  const line = `${stage === 'ranking' ? 'ranking' : `embedding ${stage}`} ${done}/${total}`;
+  const line = `${stage === 'ranking' || stage === 'rescoring' ? stage : `embedding ${stage}`} ${done}/${total}`;
   if (process.stderr.isTTY) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+}
+
+/**
+ * The input with the cross-encoder's scores when `--cross-encoder` names one and a filter is set;
+ * sentence-transformers leaves the cross-encoder unused otherwise, and so do we, saying so.
+ */
+async function rescored(
+  dir: string | undefined,
+  input: MiningInput,
+  queries: string[],
+  plan: MiningPlan,
+  batchSize: number,
+): Promise<MiningInput> {
+  if (dir === undefined) return input;
+  if (!rescores(plan)) {
+    console.warn(
+      'no margin, --max-score or --min-score is set: the cross-encoder would change nothing, so it is not run (as in sentence-transformers)',
+    );
+    return input;
+  }
+  const crossEncoder = await loadCrossEncoderDir(dir);
+  console.log(`rescoring the candidates with the cross-encoder ${dir}`);
+  return rescoreForMining(crossEncoder, input, queries, plan.window, {
+    batchSize,
+    onProgress: (done, total) => progress('rescoring', done, total),
+  }).finally(() => crossEncoder.dispose());
 }
 
 export const mine: Command = {
@@ -218,10 +256,16 @@ export const mine: Command = {
         prompts: retrievalPrompts(encoder.model.prompts),
         onProgress: progress,
       }).finally(() => encoder.dispose());
-      const result = mineHardNegatives(input, options);
+      const decided = await rescored(flags['cross-encoder'], input, task.queries, plan, batchSize);
+      const result = mineHardNegatives(decided, options);
       const mined = minedPairs(pairs, task, result);
       await writeOutput(outPath, toCsv(mined.pairs, plan.numNegatives));
-      console.log(summary(miningStatistics(input, result)));
+      if (flags.review)
+        await writeOutput(
+          flags.review,
+          JSON.stringify(miningReview(decided, task.queries, result), null, 1),
+        );
+      console.log(summary(miningStatistics(decided, result)));
       console.log(
         `wrote ${mined.pairs.length} rows to ${outPath}` +
           (mined.dropped ? ` (${mined.dropped} rows left out: too few negatives)` : ''),

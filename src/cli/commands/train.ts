@@ -17,6 +17,7 @@ import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { promptPairs, recordRetrievalPrompts } from '../../lib/model/prompts.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
+import { crossEncoderMargins, scoreColumnMargins } from '../../lib/train/gpl-labels.ts';
 import { loraExport } from '../../lib/train/lora.ts';
 import {
   isOutOfMemory,
@@ -32,6 +33,7 @@ import { modelForRun, Trainer, type TrainerState } from '../../lib/train/trainer
 import { formatBytes } from '../../lib/util/format.ts';
 import { withPeakMemory } from '../peak-memory.ts';
 import { CliError, EXIT, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { loadCrossEncoderDir } from '../cross-encoder-dir.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
@@ -62,6 +64,10 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
   --warmup-ratio 0.1     share of steps warming up linearly
   --schedule linear      linear (decay to 0) or constant after warmup
   --max-grad-norm 1      gradient clipping; 0 disables
+  --loss mnrl            mnrl, or margin-mse: MarginMSELoss on dot products (GPL), each row's
+                         label the margin of --cross-encoder's logits CE(q, p) − CE(q, n_j),
+                         or else the data's score column (one negative per row)
+  --cross-encoder DIR    the teacher that labels rows for margin-mse
   --scale 20             MNRL similarity scale
   --symmetric            symmetric MNRL
   --no-shuffle           file order, batches wrapping around
@@ -102,6 +108,8 @@ const FLAGS = {
   schedule: { type: 'string' },
   'max-grad-norm': { type: 'string' },
   scale: { type: 'string' },
+  loss: { type: 'string' },
+  'cross-encoder': { type: 'string' },
   symmetric: { type: 'boolean' },
   'no-shuffle': { type: 'boolean' },
   dropout: { type: 'string' },
@@ -128,6 +136,11 @@ function configFrom(flags: Flags): TrainConfig {
   const num = (flag: keyof Flags, fallback: number) =>
     numberFlag(flags[flag] as string | undefined, flag, fallback);
   const schedule = flags.schedule ?? d.schedule;
+  const loss = flags.loss ?? d.loss;
+  if (loss !== 'mnrl' && loss !== 'margin-mse')
+    throw new CliError(`--loss expects mnrl or margin-mse, got "${loss}"`);
+  if (flags['cross-encoder'] !== undefined && loss !== 'margin-mse')
+    throw new CliError('--cross-encoder labels rows for --loss margin-mse; add --loss margin-mse');
   if (schedule !== 'linear' && schedule !== 'constant')
     throw new CliError(`--schedule expects linear or constant, got "${schedule}"`);
   try {
@@ -155,6 +168,7 @@ function configFrom(flags: Flags): TrainConfig {
       loraAlpha: num('lora-alpha', d.loraAlpha),
       loraDropout: num('lora-dropout', d.loraDropout),
       loraTargets: flags['lora-targets']?.split(',').map((t) => t.trim()) ?? d.loraTargets,
+      loss,
     });
   } catch (e) {
     throw new CliError((e as Error).message);
@@ -237,6 +251,21 @@ function planSummary(plan: MemoryPlan) {
   return { weights, gradients, optimizer, activations, workspace, total, recompute };
 }
 
+/** For margin-mse: the rows labelled by the cross-encoder, or by the data's score column. */
+async function teacherLabels(
+  pairs: TrainingPair[],
+  config: TrainConfig,
+  crossEncoderDir: string | undefined,
+): Promise<TrainingPair[]> {
+  if (config.loss !== 'margin-mse') return pairs;
+  if (crossEncoderDir === undefined) return scoreColumnMargins(pairs);
+  const crossEncoder = await loadCrossEncoderDir(crossEncoderDir);
+  console.log(`labelling ${pairs.length} rows with the cross-encoder's margins`);
+  return crossEncoderMargins(crossEncoder, pairs, { batchSize: config.batchSize }).finally(() =>
+    crossEncoder.dispose(),
+  );
+}
+
 export const train: Command = {
   name: 'train',
   summary:
@@ -251,8 +280,16 @@ export const train: Command = {
     const backend = await initBackend(flags.backend);
     const model = await loadModelDir(modelDir);
     // Prompts go in front of every text, as the `prompts` training argument of sentence-transformers ≥ 3 does.
+    // The cross-encoder labels the texts as they are: prompts are the bi-encoder's.
     const prompts = retrievalPromptsFromFlags(model, flags);
-    const pairs = promptPairs(await readPairs(dataPath, flags['weight-column']), prompts);
+    const pairs = promptPairs(
+      await teacherLabels(
+        await readPairs(dataPath, flags['weight-column']),
+        config,
+        flags['cross-encoder'],
+      ),
+      prompts,
+    );
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;
 
     let runModel;

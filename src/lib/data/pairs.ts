@@ -12,6 +12,8 @@ export interface TrainingPair {
   score?: number;
   /** Per-pair weight for weighted MNRL (e.g. debiased click logs); absent = 1. */
   weight?: number;
+  /** A teacher's margins sim(q, p) − sim(q, n_j), one per negative, for MarginMSE (GPL labels). */
+  labels?: number[];
   /**
    * The positive's graded relevance judgement (0 = judged not relevant, 1–3 increasingly
    * relevant, as BEIR and TREC grade) when the dataset has a grade column; absent = 1.

@@ -15,6 +15,11 @@
  *   5. take `numNegatives`: the first ones (`top`), or a uniform random sample (`random`),
  *      returned best first.
  *
+ * With a cross-encoder (`mine_hard_negatives(…, cross_encoder=…)`, RocketQA's denoising), the
+ * candidates of step 1 and the positives carry the cross-encoder's scores instead (`rescore.ts`):
+ * steps 3–5 then read those, and step 4 orders the survivors by them, as the reference's top-k
+ * over the rescored matrix does. The bi-encoder's scores stay beside them for the review.
+ *
  * A query short of candidates gets fewer negatives (the reference's n-tuple output then drops
  * its rows; `minedPairs` does the same). Pure: the same input and options give the same result.
  *
@@ -33,13 +38,34 @@ export interface MiningInput {
   rankings: readonly (readonly Neighbor[])[];
   /** Per query: its positives' corpus rows and scores (at least one). */
   positives: readonly (readonly Neighbor[])[];
+  /**
+   * Present when a cross-encoder rescored the input: `rankings` (still in the bi-encoder's order,
+   * cut to the window) and `positives` then hold the cross-encoder's scores, and these arrays,
+   * aligned with them, the bi-encoder's.
+   */
+  firstStage?: {
+    rankings: readonly (readonly number[])[];
+    positives: readonly (readonly number[])[];
+  };
 }
 
-/** A chosen negative: its corpus row, score and 1-based rank in the query's whole ranking. */
+/**
+ * A chosen negative: its corpus row, score and 1-based rank in the query's whole ranking (the
+ * bi-encoder's). After rescoring, `score` is the cross-encoder's and `biScore` the bi-encoder's.
+ */
 export interface MinedNegative {
   index: number;
   score: number;
   rank: number;
+  biScore?: number;
+}
+
+/** The filters that drop a likely false negative. */
+export type FalseNegativeFilter = 'absoluteMargin' | 'relativeMargin' | 'maxScore' | 'minScore';
+
+/** A candidate a filter removed, and which one. */
+export interface DroppedCandidate extends MinedNegative {
+  reason: FalseNegativeFilter;
 }
 
 /** Candidates of the window passed over, by the reason that removed them first. */
@@ -63,6 +89,10 @@ export interface MinedQuery {
   rejected: MinedNegative[];
   /** The lowest score among the query's positives: what the margins compare with. */
   positiveScore: number;
+  /** After rescoring: the bi-encoder's score of that same positive. */
+  positiveBiScore?: number;
+  /** Candidates the filters removed, in rank order, each with its reason. */
+  dropped: DroppedCandidate[];
   /** Distinct texts looked at: the window, or the whole ranking when shorter. */
   candidates: number;
   skipped: SkipCounts;
@@ -97,7 +127,7 @@ export function noSkips(): SkipCounts {
 }
 
 /** The first filter that removes a candidate scoring `score` against positive score `p`. */
-function filteredBy(score: number, p: number, plan: MiningPlan): keyof SkipCounts | null {
+function filteredBy(score: number, p: number, plan: MiningPlan): FalseNegativeFilter | null {
   if (plan.absoluteMargin !== null && score + plan.absoluteMargin > p) return 'absoluteMargin';
   if (plan.relativeMargin !== null && score > p - Math.abs(p) * plan.relativeMargin)
     return 'relativeMargin';
@@ -129,10 +159,14 @@ export function selectNegatives(
   const ranking = input.rankings[q];
   if (!ranking) throw new MiningInputError(`query ${q} has no ranking`);
   const positiveTexts = new Set(positives.map((p) => input.corpus[p.index]));
-  const positiveScore = Math.min(...positives.map((p) => p.score));
+  const lowest = positives.reduce((lo, p, i) => (p.score < positives[lo].score ? i : lo), 0);
+  const positiveScore = positives[lowest].score;
+  const first = input.firstStage;
+  const biScore = (i: number) => (first ? { biScore: first.rankings[q][i] } : {});
   const skipped = noSkips();
   const seen = new Set<string>();
   const survivors: MinedNegative[] = [];
+  const dropped: DroppedCandidate[] = [];
   // The window counts distinct texts, as over the reference's de-duplicated corpus.
   for (let i = 0; i < ranking.length && seen.size < plan.window; i++) {
     const n = ranking[i];
@@ -145,10 +179,19 @@ export function selectNegatives(
       continue;
     }
     seen.add(text);
-    const reason = positiveTexts.has(text) ? 'positive' : filteredBy(n.score, positiveScore, plan);
-    if (reason) skipped[reason]++;
-    else survivors.push({ index: n.index, score: n.score, rank: i + 1 });
+    if (positiveTexts.has(text)) {
+      skipped.positive++;
+      continue;
+    }
+    const candidate = { index: n.index, score: n.score, rank: i + 1, ...biScore(i) };
+    const reason = filteredBy(n.score, positiveScore, plan);
+    if (reason) {
+      skipped[reason]++;
+      dropped.push({ ...candidate, reason });
+    } else survivors.push(candidate);
   }
+  // Rescored candidates came in the bi-encoder's order: the cross-encoder's decides.
+  if (first) survivors.sort(byScore);
   skipped.rangeMin = Math.min(plan.rangeMin, survivors.length);
   const inRange = survivors.slice(plan.rangeMin, plan.rangeMax);
   const order =
@@ -160,6 +203,8 @@ export function selectNegatives(
       .sort(byScore),
     rejected: inRange.filter((c) => rejected.has(c.index)),
     positiveScore,
+    ...(first ? { positiveBiScore: first.positives[q][lowest] } : {}),
+    dropped,
     candidates: seen.size,
     skipped,
   };

@@ -96,8 +96,8 @@ function dropoutSite(rate: number, opts: ForwardOptions): DropoutSite | null {
 }
 
 /**
- * Token embeddings of the last layer. `inputIds`, `attentionMask`: `[B, L]` int32.
- * Returns `[B, L, H]`.
+ * Token embeddings of the last layer. `inputIds`, `attentionMask`, `tokenTypeIds`: `[B, L]` int32;
+ * without `tokenTypeIds` every token is type 0 (a single sentence). Returns `[B, L, H]`.
  */
 export function bertForward(
   config: BertConfig,
@@ -105,24 +105,37 @@ export function bertForward(
   inputIds: tf.Tensor2D,
   attentionMask: tf.Tensor2D,
   opts: ForwardOptions,
+  tokenTypeIds?: tf.Tensor2D,
 ): tf.Tensor3D {
   const [B, L] = inputIds.shape;
   const H = config.hidden_size;
   const eps = config.layer_norm_eps;
   const hiddenDropout = config.hidden_dropout_prob;
 
-  // Embeddings; token_type_ids are all 0 for single sentences, so row 0 of the type table. [B*L, H]
+  // Embeddings. [B*L, H]
   const words = embeddingLookup(
     weight(params, 'embeddings.word_embeddings'),
     tf.reshape(inputIds, [B * L]),
   );
-  const positions = tf.slice(weight(params, 'embeddings.position_embeddings'), [0, 0], [L, H]);
-  const tokenType = tf.slice(weight(params, 'embeddings.token_type_embeddings'), [0, 0], [1, H]);
-  // dropout(LayerNorm(words + positions + type)); the [L, H] rows broadcast over the batch.
+  const positions = tf.slice(
+    weight(params, 'embeddings.position_embeddings'),
+    [0, 0],
+    [L, H],
+  ) as tf.Tensor2D;
+  const typeTable = weight(params, 'embeddings.token_type_embeddings');
   const norm = (name: string) => [weight<tf.Tensor1D>(params, name), bias(params, name)] as const;
+  // dropout(LayerNorm(words + type + positions)); the [L, H] rows broadcast over the batch. A
+  // single sentence is all type 0, so row 0 of the type table joins the positions; a pair
+  // (`[CLS] a [SEP] b [SEP]`, types 0 then 1) looks its types up per token, summed in HF's order.
+  const typed = (ids: tf.Tensor2D): tf.Tensor2D =>
+    tf.add(words, embeddingLookup(typeTable, tf.reshape(ids, [B * L])));
+  const tokens = tokenTypeIds ? typed(tokenTypeIds) : words;
+  const residual: tf.Tensor2D = tokenTypeIds
+    ? positions
+    : tf.add(positions, tf.slice(typeTable, [0, 0], [1, H]));
   let x = addLayerNorm(
-    words,
-    tf.add(positions, tokenType),
+    tokens,
+    residual,
     ...norm('embeddings.LayerNorm'),
     eps,
     null,

@@ -46,7 +46,7 @@ interface ModuleEntry {
 
 const decoder = new TextDecoder();
 
-async function readJson(source: ModelSource, file: string): Promise<unknown | null> {
+export async function readJson(source: ModelSource, file: string): Promise<unknown | null> {
   const bytes = await source.read(file);
   if (!bytes) return null;
   try {
@@ -196,7 +196,7 @@ export function expectedShapes(c: BertConfig): Map<string, number[]> {
   return shapes;
 }
 
-function checkWeights(config: BertConfig, weights: Map<string, NamedTensor>): void {
+export function checkWeights(config: BertConfig, weights: Map<string, NamedTensor>): void {
   for (const [name, shape] of expectedShapes(config)) {
     const t = weights.get(name);
     if (!t)

@@ -66,6 +66,14 @@ export class TextTokenizer {
     return [...ids.slice(0, maxLength - 1), this.sepId];
   }
 
+  /**
+   * Token ids of one text without `[CLS]`/`[SEP]`, as tokenizer.json gives them (no trimming, no
+   * `do_lower_case`): one half of a cross-encoder's pair.
+   */
+  pieces(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
   /** Encodes and pads one column of texts; each column of a training batch is padded on its own. */
   encodeBatch(texts: string[], maxLength: number, pad: PadMode = 'bucket'): TokenBatch {
     const rows = texts.map((t) => this.encode(t, maxLength));

@@ -2,6 +2,12 @@ import { SettingError } from '../util/setting-error.ts';
 import type { ScheduleKind } from './schedule.ts';
 
 /**
+ * `mnrl`: MultipleNegativesRankingLoss, for pairs. `margin-mse`: MarginMSELoss on a teacher's
+ * margins (a cross-encoder's, as GPL labels them), for (query, positive, negative…) rows.
+ */
+export type TrainLoss = 'mnrl' | 'margin-mse';
+
+/**
  * Every training setting in one place, with the sentence-transformers default and why.
  * A preset or a form changes only what it names; `resolveTrainConfig` refuses unknown keys.
  */
@@ -52,6 +58,8 @@ export interface TrainConfig {
   loraDropout: number;
   /** Linear layers that get adapters, by module name (PEFT's BERT default: query, value). */
   loraTargets: string[];
+  /** MNRL, or MarginMSE when every row carries a teacher's margins (GPL). */
+  loss: TrainLoss;
 }
 
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
@@ -79,6 +87,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   loraAlpha: 8,
   loraDropout: 0,
   loraTargets: ['query', 'value'],
+  loss: 'mnrl' as TrainLoss,
 });
 
 /** The Linear layers of one BERT layer, by module path under `encoder.layer.N.`. */
@@ -143,5 +152,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     throw new RangeError(
       `loraTargets names no Linear layer of BERT: "${unknown.join(',')}" (try query, key, value, dense)`,
     );
+  if (c.loss !== 'mnrl' && c.loss !== 'margin-mse')
+    throw new SettingError(`loss must be "mnrl" or "margin-mse", got "${c.loss}"`);
   return c;
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { Random } from '../util/random.ts';
+import type { TrainLoss } from './config.ts';
+import { marginMseLoss } from './losses/margin-mse.ts';
 import { mnrlLoss, type MnrlOptions } from './losses/mnrl.ts';
 
 /** One batch as columns: anchors, positives, then each explicit negative column. */
@@ -8,6 +10,8 @@ export interface ColumnBatch {
   columns: string[][];
   /** Per-anchor weights (weighted MNRL); absent = all 1. */
   weights?: number[];
+  /** Per anchor, the teacher's margin for each negative column (MarginMSE). */
+  labels?: number[][];
 }
 
 export interface StepOptions {
@@ -18,6 +22,8 @@ export interface StepOptions {
   dropoutSeed: number;
   /** GradCache mini-batch size; null = one pass over the whole batch. */
   miniBatch: number | null;
+  /** MNRL unless told otherwise. */
+  loss?: TrainLoss;
 }
 
 export interface LossAndGrads {
@@ -43,6 +49,13 @@ function lossOptions(batch: ColumnBatch, opts: StepOptions): MnrlOptions {
   };
 }
 
+/** The batch's loss from its column embeddings `[B, D]` (anchors, positives, negatives…). */
+function batchLoss(e: tf.Tensor2D[], batch: ColumnBatch, opts: StepOptions): tf.Scalar {
+  if (opts.loss !== 'margin-mse') return mnrlLoss(e[0], e.slice(1), lossOptions(batch, opts));
+  if (!batch.labels) throw new Error('MarginMSE needs the teacher margins of every row');
+  return marginMseLoss(e[0], e[1], e.slice(2), tf.tensor2d(batch.labels));
+}
+
 /** Gradients come back keyed by tfjs's variable names; map them to the HF parameter names. */
 function byParamName(encoder: SentenceEncoder, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
@@ -64,8 +77,7 @@ async function plainLossAndGrads(
     const embeddings = tokenBatches.map((tb, c) =>
       encoder.embedBatch(tb, { training: opts.training, nextSeed: seeds(opts.dropoutSeed, c, 0) }),
     );
-    const lossOpts = lossOptions(batch, opts);
-    return mnrlLoss(embeddings[0], embeddings.slice(1), lossOpts);
+    return batchLoss(embeddings, batch, opts);
   }, [...encoder.trainable.values()]);
   // Read back asynchronously: WebGPU cannot read a GPU buffer synchronously.
   const loss = (await value.data())[0];
@@ -113,12 +125,9 @@ async function cachedLossAndGrads(
     ),
   );
   // 2. Loss and dL/dE.
-  const { value, grads: embeddingGrads } = tf.tidy(() => {
-    const lossOpts = lossOptions(batch, opts);
-    return tf.valueAndGrads((...e: tf.Tensor[]) =>
-      mnrlLoss(e[0] as tf.Tensor2D, e.slice(1) as tf.Tensor2D[], lossOpts),
-    )(cached);
-  });
+  const { value, grads: embeddingGrads } = tf.tidy(() =>
+    tf.valueAndGrads((...e: tf.Tensor[]) => batchLoss(e as tf.Tensor2D[], batch, opts))(cached),
+  );
   cached.forEach((t) => t.dispose());
   // Read back asynchronously: WebGPU cannot read a GPU buffer synchronously.
   const loss = (await value.data())[0];

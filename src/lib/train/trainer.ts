@@ -9,6 +9,7 @@ import { NoDuplicatesSampler, type SamplerState } from './sampler.ts';
 import { learningRateAt } from './schedule.ts';
 import { initialLoraWeights, LoraAdapter, loraSettings, type LoraSettings } from './lora.ts';
 import { lossAndGrads, type ColumnBatch } from './step.ts';
+import { SettingError } from '../util/setting-error.ts';
 
 export interface StepMetrics {
   /** 1-based number of the step just taken. */
@@ -112,6 +113,11 @@ export class Trainer {
     this.warmupSteps = Math.ceil(this.totalSteps * config.warmupRatio);
     // Every row of a batch needs the same columns: use the negatives that every pair has.
     this.negativeColumns = Math.min(...pairs.map((p) => p.negatives.length));
+    const columns = Math.max(1, this.negativeColumns);
+    if (config.loss === 'margin-mse' && pairs.some((p) => (p.labels?.length ?? 0) < columns))
+      throw new SettingError(
+        'MarginMSE needs a teacher margin for every row: label the rows with a cross-encoder, or give a score column',
+      );
     const lora = loraSettings(config);
     if (lora) {
       const weights = resume?.lora
@@ -141,7 +147,11 @@ export class Trainer {
     const columns = [rows.map((r) => r.query), rows.map((r) => r.positive)];
     for (let n = 0; n < this.negativeColumns; n++) columns.push(rows.map((r) => r.negatives[n]));
     const weighted = rows.some((r) => r.weight !== undefined);
-    return { columns, weights: weighted ? rows.map((r) => r.weight ?? 1) : undefined };
+    const labels =
+      this.config.loss === 'margin-mse'
+        ? rows.map((r) => r.labels!.slice(0, this.negativeColumns))
+        : undefined;
+    return { columns, weights: weighted ? rows.map((r) => r.weight ?? 1) : undefined, labels };
   }
 
   async trainStep(): Promise<StepMetrics> {
@@ -160,6 +170,7 @@ export class Trainer {
       training: true,
       dropoutSeed: dropoutSeed(this.config.seed, this.step),
       miniBatch: this.config.miniBatch,
+      loss: this.config.loss,
     });
     if (!Number.isFinite(result.loss)) {
       result.grads.forEach((g) => g.dispose());
