@@ -245,6 +245,8 @@ test('an exported zip re-imports as a local model that embeds exactly as the ori
   expect(reimported.files).toEqual([
     '1_Pooling/config.json',
     'config.json',
+    // Kept on import: it holds the model's prompts.
+    'config_sentence_transformers.json',
     'model.safetensors',
     'modules.json',
     'sentence_bert_config.json',

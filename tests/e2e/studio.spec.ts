@@ -120,10 +120,13 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   const ndcg = metrics
     .getByRole('row')
     .filter({ has: page.getByRole('rowheader', { name: 'nDCG@10', exact: true }) });
-  // base [lo, hi] · tuned [lo, hi] · Δ [lo, hi] · p
+  // base [lo, hi] · tuned [lo, hi] · Δ [lo, hi] · p · p (Holm) · d_z · wins / ties / losses
   await expect(ndcg.getByRole('cell').nth(0)).toHaveText(/^\d\.\d+ \[\d\.\d+, \d\.\d+\]$/);
   await expect(ndcg.getByRole('cell').nth(1)).toHaveText(/^\d\.\d+ \[\d\.\d+, \d\.\d+\]$/);
-  await expect(ndcg.getByRole('cell').last()).toHaveText(/^(< 0\.001|[01]\.\d{3})$/);
+  // p, then the Holm-adjusted p; the last cell counts the queries won, tied and lost.
+  await expect(ndcg.getByRole('cell').nth(3)).toHaveText(/^(< 0\.001|[01]\.\d{3})$/);
+  await expect(ndcg.getByRole('cell').nth(4)).toHaveText(/^(< 0\.001|[01]\.\d{3})$/);
+  await expect(ndcg.getByRole('cell').last()).toHaveText(/^\d+ \/ \d+ \/ \d+$/);
   await expect(page.getByRole('table', { name: 'Per-query results' }).getByRole('row')).toHaveCount(
     3,
   );
