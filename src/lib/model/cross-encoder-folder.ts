@@ -1,6 +1,6 @@
 import { parseBertConfig, type BertConfig } from './config.ts';
 import { ModelFormatError, UnsupportedModelError } from './errors.ts';
-import { checkWeights, readJson } from './folder.ts';
+import { checkWeights, readJson, readTokenizerFiles } from './folder.ts';
 import { readSafetensors, stripBertPrefix, type NamedTensor } from './safetensors.ts';
 import type { ModelSource } from './source.ts';
 import { TextTokenizer } from './tokenizer.ts';
@@ -77,16 +77,7 @@ export async function loadCrossEncoderModel(
   const labels = labelsOf(rawConfig);
   const activation = activationOf(rawConfig, labels);
 
-  const tokenizerJson = await readJson(source, 'tokenizer.json');
-  if (tokenizerJson === null)
-    throw new ModelFormatError(
-      'tokenizer.json',
-      `is missing from ${source.name}; Attune needs the fast-tokenizer file`,
-    );
-  const tokenizerConfig = ((await readJson(source, 'tokenizer_config.json')) ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const { tokenizerJson, tokenizerConfig } = await readTokenizerFiles(source);
   const tokenizer = new TextTokenizer(tokenizerJson, tokenizerConfig);
   const modelMax = Number(tokenizerConfig.model_max_length);
   const maxLength =

@@ -56,6 +56,23 @@ export async function readJson(source: ModelSource, file: string): Promise<unkno
   }
 }
 
+/** `tokenizer.json` (required: the fast tokenizer) and `tokenizer_config.json` (optional) of a folder. */
+export async function readTokenizerFiles(
+  source: ModelSource,
+): Promise<{ tokenizerJson: unknown; tokenizerConfig: Record<string, unknown> }> {
+  const tokenizerJson = await readJson(source, 'tokenizer.json');
+  if (tokenizerJson === null)
+    throw new ModelFormatError(
+      'tokenizer.json',
+      `is missing from ${source.name}; Attune needs the fast-tokenizer file`,
+    );
+  const tokenizerConfig = ((await readJson(source, 'tokenizer_config.json')) ?? {}) as Record<
+    string,
+    unknown
+  >;
+  return { tokenizerJson, tokenizerConfig };
+}
+
 function parseModules(raw: unknown): ModuleEntry[] {
   if (!Array.isArray(raw))
     throw new ModelFormatError('modules.json', 'is not a JSON array of modules');
@@ -98,16 +115,7 @@ export async function loadSentenceModel(source: ModelSource): Promise<SentenceMo
   }
   const normalize = modules?.some((m) => m.type === MODULE_TYPES.normalize) ?? false;
 
-  const tokenizerJson = await readJson(source, 'tokenizer.json');
-  if (tokenizerJson === null)
-    throw new ModelFormatError(
-      'tokenizer.json',
-      `is missing from ${source.name}; Attune needs the fast-tokenizer file`,
-    );
-  const tokenizerConfig = ((await readJson(source, 'tokenizer_config.json')) ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const { tokenizerJson, tokenizerConfig } = await readTokenizerFiles(source);
   const stConfig = ((await readJson(source, 'sentence_bert_config.json')) ?? {}) as {
     max_seq_length?: number;
     do_lower_case?: boolean;
