@@ -2,7 +2,7 @@
  * What the `eval` and `bakeoff` commands share, so that a model's numbers in a bake-off are the
  * ones `eval` reports for it alone: the flags, reading a BEIR folder into a retrieval task, the
  * progress lines. Both evaluate each model with
- * `evaluateModel` (src/lib/eval/bakeoff.ts).
+ * `evaluateModel` (src/lib/eval/evaluate-model.ts).
  */
 import { join } from 'node:path';
 import { CliError, numberFlag } from './args.ts';

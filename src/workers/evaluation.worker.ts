@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
-import {
-  missingDocIds,
-  runBakeoff,
-  type BakeoffEvent,
-  type BakeoffOutcome,
-} from '../lib/eval/bakeoff.ts';
+import { runBakeoff, type BakeoffEvent, type BakeoffOutcome } from '../lib/eval/bakeoff.ts';
 import {
   corpusCachedEmbedder,
   embeddingCacheKey,
@@ -17,14 +12,11 @@ import {
   type EvaluationOutcome,
   type SystemResult,
 } from '../lib/eval/outcome.ts';
+import { evaluateModel } from '../lib/eval/evaluate-model.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
-import {
-  evaluateRetrieval,
-  type RetrievalStage,
-  type RetrievalTask,
-} from '../lib/eval/retrieval.ts';
+import { missingDocIds } from '../lib/eval/report.ts';
+import type { RetrievalStage, RetrievalTask } from '../lib/eval/retrieval.ts';
 import { memoryPartialStore } from '../lib/hub/partial.ts';
-import { SentenceEncoder } from '../lib/model/encoder.ts';
 import type { SentenceModel } from '../lib/model/folder.ts';
 import { openAttuneDb, type Db } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
@@ -148,39 +140,36 @@ async function evaluate(
     const store = idbEmbeddingStore(db);
     const corpus = task.corpus.map((d) => d.text);
 
-    const evaluateModel = async (
+    const evaluateSystem = async (
       system: SystemName,
       model: SentenceModel,
       identity: ModelIdentity,
     ) => {
-      const encoder = new SentenceEncoder(model);
-      const embedder = corpusCachedEmbedder(encoder, {
-        store,
-        key: embeddingCacheKey(identity, request.datasetId),
-        corpus,
-        onCorpus: (fromCache) => emit({ type: 'corpus', system, fromCache }),
-        onWarning: (message) => emit({ type: 'warning', message }),
-      });
-      // Stages follow each other without a gap, so a stage starts when the previous one reported last.
+      // Stages follow each other without a gap, so a stage starts when the previous one reported
+      // last; the clock starts after the warm-up batch, as the CLI's and the bake-off's do.
       let stage: RetrievalStage = 'corpus';
-      let stageStart = performance.now();
-      let lastReport = stageStart;
-      try {
-        return await evaluateRetrieval(embedder, task, {
-          batchSize: request.batchSize,
-          onProgress: (next, done, total) => {
-            checkCancelled();
-            const now = performance.now();
-            if (next !== stage) [stage, stageStart] = [next, lastReport];
-            lastReport = now;
-            const seconds = (now - stageStart) / 1000;
-            const docsPerSecond = next !== 'search' && seconds > 0 ? done / seconds : null;
-            emit({ type: 'progress', system, stage: next, done, total, docsPerSecond });
-          },
-        });
-      } finally {
-        encoder.dispose();
-      }
+      let stageStart = 0;
+      let lastReport = 0;
+      const evaluation = await evaluateModel(model, task, {
+        batchSize: request.batchSize,
+        embedder: (encoder) =>
+          corpusCachedEmbedder(encoder, {
+            store,
+            key: embeddingCacheKey(identity, request.datasetId),
+            corpus,
+            onCorpus: (fromCache) => emit({ type: 'corpus', system, fromCache }),
+            onWarning: (message) => emit({ type: 'warning', message }),
+          }),
+        onProgress: (next, done, total, elapsedMs) => {
+          checkCancelled();
+          if (next !== stage) [stage, stageStart] = [next, lastReport];
+          lastReport = elapsedMs;
+          const seconds = (elapsedMs - stageStart) / 1000;
+          const docsPerSecond = next !== 'search' && seconds > 0 ? done / seconds : null;
+          emit({ type: 'progress', system, stage: next, done, total, docsPerSecond });
+        },
+      });
+      return evaluation.result;
     };
 
     emit({
@@ -195,7 +184,7 @@ async function evaluate(
     checkCancelled();
     const base: SystemResult = {
       name: modelKey(identityOf(run.model)),
-      result: await evaluateModel('base', baseModel, identityOf(run.model)),
+      result: await evaluateSystem('base', baseModel, identityOf(run.model)),
     };
     let tuned: SystemResult | null = null;
     if (checkpoint) {
@@ -209,7 +198,7 @@ async function evaluate(
       });
       const identity: ModelIdentity = { kind: 'run', runId: run.id, step: checkpoint.step };
       const model = modelAtCheckpoint(baseModel, decodeCheckpoint(checkpoint.bytes));
-      tuned = { name: modelKey(identity), result: await evaluateModel('tuned', model, identity) };
+      tuned = { name: modelKey(identity), result: await evaluateSystem('tuned', model, identity) };
     }
     checkCancelled();
     emit({

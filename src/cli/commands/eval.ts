@@ -11,9 +11,8 @@ import {
   progress,
 } from '../beir-eval.ts';
 import { initBackend, loadModelDir } from '../io.ts';
-import { evaluateModel } from '../../lib/eval/bakeoff.ts';
-import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
-import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
+import { evaluateModel } from '../../lib/eval/evaluate-model.ts';
+import { evaluationReport, type EvaluationReport } from '../../lib/eval/report.ts';
 
 const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compare DIR2]
        [--batch-size 32] [--resamples 1000] [--seed 0] [--backend auto]
@@ -69,25 +68,17 @@ async function run(argv: string[]): Promise<number> {
         onProgress: progress(label),
       })
     ).result;
-  const base = await evaluate(model, 'model');
-  const report: EvaluationReport = {
-    ...systemReport(model, base, metricIntervals(base, resampling)),
-    dataset: {
-      name: beir,
-      split: settings.splitName,
-      documents: split.corpus.length,
-      queries: split.queries.length,
-      evaluated: base.perQuery.size,
-      dropped: base.dropped,
-      missingDocIds: split.missingDocIds,
-    },
+  const base = { name: model, result: await evaluate(model, 'model') };
+  const compared = flags.compare
+    ? { name: flags.compare, result: await evaluate(flags.compare, 'compare') }
+    : null;
+  const report = evaluationReport({
+    task,
+    dataset: { name: beir, split: settings.splitName, missingDocIds: split.missingDocIds },
+    base,
+    compared,
     resampling,
-  };
-  if (flags.compare) {
-    const tuned = await evaluate(flags.compare, 'compare');
-    report.compare = systemReport(flags.compare, tuned, metricIntervals(tuned, resampling));
-    report.comparison = compareSystems(base, tuned, resampling);
-  }
+  });
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   console.log(summary(report));
   console.log(`report written to ${reportPath}`);

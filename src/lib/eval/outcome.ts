@@ -5,13 +5,8 @@
  * its first relevant rank, nDCG@10 and top-10 list under each system, and the JSON report the
  * CLI writes too. Plain data, so it crosses a worker boundary as it is.
  */
-import {
-  DEFAULT_RESAMPLING,
-  type ConfidenceInterval,
-  type ResamplingOptions,
-} from './bootstrap.ts';
-import { compareSystems, metricIntervals } from './compare.ts';
-import { systemReport, type EvaluationReport } from './report.ts';
+import type { ConfidenceInterval, ResamplingOptions } from './bootstrap.ts';
+import { evaluationReport, type EvaluationReport } from './report.ts';
 import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
 
 /** How many hits of each query the per-query view lists. */
@@ -20,6 +15,7 @@ export const TOP_LIST_LENGTH = 10;
 /** The per-query metric the scatter plot and the "change" column use. */
 export const QUERY_METRIC = 'ndcg@10';
 
+/** One evaluated system with its rankings (the per-query view lists its top hits). */
 export interface SystemResult {
   /** How the report names the model: `hub:repo@revision`, `run:<id>@<step>`, …. */
   name: string;
@@ -99,13 +95,18 @@ function querySide(
 
 export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
   const { task, base, tuned } = input;
-  const resampling = { ...DEFAULT_RESAMPLING, ...input.resampling };
-  const baseIntervals = metricIntervals(base.result, resampling);
-  const comparison = tuned ? compareSystems(base.result, tuned.result, resampling) : null;
+  const report = evaluationReport({
+    task,
+    dataset: input.dataset,
+    base,
+    compared: tuned,
+    resampling: input.resampling,
+  });
+  const comparison = report.comparison;
 
   const metrics: MetricRow[] = Object.keys(base.result.metrics).map((key) => ({
     key,
-    base: baseIntervals[key],
+    base: report.intervals[key],
     tuned: comparison?.[key].tuned ?? null,
     difference: comparison?.[key].difference ?? null,
     pValue: comparison?.[key].pValue ?? null,
@@ -134,31 +135,6 @@ export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
       for (const hit of [...row.base.top, ...(row.tuned?.top ?? [])]) note(hit.docId);
       return row;
     });
-
-  const missingDocIds = [...new Set([...task.relevant.values()].flatMap((ids) => [...ids]))].filter(
-    (id) => !corpusText.has(id),
-  );
-  const report: EvaluationReport = {
-    ...systemReport(base.name, base.result, baseIntervals),
-    dataset: {
-      name: input.dataset.name,
-      split: input.dataset.split,
-      documents: task.corpus.length,
-      queries: task.queries.length,
-      evaluated: base.result.perQuery.size,
-      dropped: base.result.dropped,
-      missingDocIds,
-    },
-    resampling,
-  };
-  if (tuned && comparison) {
-    report.compare = systemReport(
-      tuned.name,
-      tuned.result,
-      metricIntervals(tuned.result, resampling),
-    );
-    report.comparison = comparison;
-  }
 
   return {
     dataset: {

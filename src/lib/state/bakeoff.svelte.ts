@@ -1,10 +1,6 @@
 import { proxy } from 'comlink';
-import {
-  MAX_CANDIDATES,
-  MIN_CANDIDATES,
-  type BakeoffOutcome,
-  type CandidateStats,
-} from '../eval/bakeoff.ts';
+import { MAX_CANDIDATES, MIN_CANDIDATES, type BakeoffOutcome } from '../eval/bakeoff.ts';
+import type { CandidateStats } from '../eval/evaluate-model.ts';
 import type { RetrievalStage } from '../eval/retrieval.ts';
 import { DEFAULT_REVISION, assertRepoId } from '../hub/url.ts';
 import type { LocalModelEntry } from '../store/models.ts';

@@ -7,12 +7,12 @@ import { directorySource } from '../../../src/cli/fs-source.ts';
 import {
   BakeoffError,
   bakeoffReport,
-  missingDocIds,
   runBakeoff,
   verdictText,
   type BakeoffEvent,
-  type CandidateStats,
 } from '../../../src/lib/eval/bakeoff.ts';
+import type { CandidateStats } from '../../../src/lib/eval/evaluate-model.ts';
+import { missingDocIds } from '../../../src/lib/eval/report.ts';
 import { metricIntervals } from '../../../src/lib/eval/compare.ts';
 import { evaluateRankings, type ScoredDoc } from '../../../src/lib/eval/metrics.ts';
 import { evaluateRetrieval, type RetrievalTask } from '../../../src/lib/eval/retrieval.ts';
