@@ -1,5 +1,5 @@
 import { basename, dirname, resolve } from 'node:path';
-import Papa from 'papaparse';
+import { pairsCsv } from '../../lib/data/pairs-csv.ts';
 import { DEFAULT_FILTER_TOP_K } from '../../lib/generate/consistency.ts';
 import { generateForCorpus } from '../../lib/generate/generator.ts';
 import { parseExampleQueries, parseGenerationCorpus } from '../../lib/generate/inputs.ts';
@@ -139,13 +139,7 @@ export const generate: Command = {
     const counts = countVerdicts(filtered);
     const kept = filtered.filter((q) => q.verdict === 'kept');
     const pairs = toTrainingPairs(kept, corpus);
-    await writeOutput(
-      outPath,
-      Papa.unparse({
-        fields: ['query', 'positive'],
-        data: pairs.map((p) => [p.query, p.positive]),
-      }),
-    );
+    await writeOutput(outPath, pairsCsv(pairs, { negatives: 0 }));
     console.log(
       `generated ${counts.generated} queries for ${corpus.length} documents` +
         ` (${unparsable} continuations held no query)\n` +

@@ -1,7 +1,4 @@
-import { basename } from 'node:path';
-import Papa from 'papaparse';
-import { parseDataset } from '../../lib/data/parser.ts';
-import type { TrainingPair } from '../../lib/data/pairs.ts';
+import { pairsCsv } from '../../lib/data/pairs-csv.ts';
 import {
   miningStatistics,
   type Distribution,
@@ -18,7 +15,7 @@ import {
 import { rankForMining } from '../../lib/mine/rank.ts';
 import { mineHardNegatives } from '../../lib/mine/select.ts';
 import { miningTask } from '../../lib/mine/task.ts';
-import { minedPairs, negativeColumns } from '../../lib/mine/version.ts';
+import { minedPairs } from '../../lib/mine/version.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
@@ -26,7 +23,7 @@ import {
   BACKEND_USAGE,
   initBackend,
   loadModelDir,
-  readInput,
+  readPairsFile,
   readText,
   writeOutput,
 } from '../io.ts';
@@ -108,25 +105,8 @@ function optionsFrom(flags: Flags): Partial<MiningOptions> {
   };
 }
 
-async function readPairs(path: string): Promise<TrainingPair[]> {
-  const { pairs, report } = parseDataset(await readInput(path), { fileName: basename(path) });
-  if (report.rejected.length)
-    console.warn(
-      `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
-    );
-  return pairs;
-}
-
 async function readCorpus(path: string): Promise<string[]> {
   return parseCorpus(await readText(path), path);
-}
-
-/** The rows as CSV; papaparse quotes fields with commas, quotes, line breaks or edge spaces. */
-function toCsv(pairs: readonly TrainingPair[], numNegatives: number): string {
-  return Papa.unparse({
-    fields: ['query', 'positive', ...negativeColumns(numNegatives)],
-    data: pairs.map((p) => [p.query, p.positive, ...p.negatives]),
-  });
 }
 
 const SKIP_LABELS = {
@@ -193,7 +173,7 @@ export const mine: Command = {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new CliError(`--batch-size expects a whole number ≥ 1, got "${flags['batch-size']}"`);
     try {
-      const pairs = await readPairs(dataPath);
+      const pairs = await readPairsFile(dataPath);
       const extraCorpus = flags.corpus ? await readCorpus(flags.corpus) : [];
       const task = miningTask(pairs, { extraCorpus });
       const plan = planMining(
@@ -212,7 +192,7 @@ export const mine: Command = {
       }).finally(() => encoder.dispose());
       const result = mineHardNegatives(input, options);
       const mined = minedPairs(pairs, task, result);
-      await writeOutput(outPath, toCsv(mined.pairs, plan.numNegatives));
+      await writeOutput(outPath, pairsCsv(mined.pairs, { negatives: plan.numNegatives }));
       console.log(summary(miningStatistics(input, result)));
       console.log(
         `wrote ${mined.pairs.length} rows to ${outPath}` +
