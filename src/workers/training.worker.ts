@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
+import { splitByQuery } from '../lib/data/split.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { openAttuneDb } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
@@ -47,15 +48,14 @@ async function train(
   const dataset = await getDataset(db, run.datasetId);
   if (!dataset) throw new Error('the run’s dataset was deleted; it cannot continue');
   const pairs = await readPairs(db, dataset.id);
-  const evalQueries = new Set(dataset.evalQueries ?? []);
-  const trainPairs = pairs.filter((p) => !evalQueries.has(p.query));
+  const split = splitByQuery(pairs, new Set(dataset.evalQueries));
 
   emit({ type: 'status', message: 'Loading the model…' });
   const model = await resolveModel(db, run.model);
   const encoder = new SentenceEncoder(withDropout(model, config.dropout));
   const stored = await getCheckpoint(db, runId);
   const resumeState = stored ? decodeCheckpoint(stored.bytes) : undefined;
-  const trainer = new Trainer(encoder, trainPairs, config, resumeState);
+  const trainer = new Trainer(encoder, split.train, config, resumeState);
 
   // Steps after the checkpoint were lost with the crash; they are taken again.
   const history = run.history.filter(([step]) => step <= trainer.step);
@@ -83,7 +83,7 @@ async function train(
       return c ? decodeCheckpoint(c.bytes) : null;
     },
   };
-  const task = evalQueries.size ? retrievalTaskFromPairs(pairs, evalQueries) : null;
+  const task = split.evalQueries.size ? retrievalTaskFromPairs(pairs, split.evalQueries) : null;
   session = new TrainingSession(
     trainer,
     {

@@ -1,26 +1,18 @@
-import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import {
-  scoresToWeights,
-  WeightColumnError,
-  withWeightColumn,
-} from '../../lib/clicks/weight-column.ts';
-import { parseDataset } from '../../lib/data/parser.ts';
-import type { TrainingPair } from '../../lib/data/pairs.ts';
-import { sniffDataset } from '../../lib/data/sniff.ts';
 import { sentenceTransformersFolder } from '../../lib/export/folder.ts';
 import { modelCard } from '../../lib/export/model-card.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
-import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
-import { Trainer, withDropout, type TrainerState } from '../../lib/train/trainer.ts';
-import { CliError, EXIT, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { TrainingSession } from '../../lib/train/session.ts';
+import { Trainer, withDropout } from '../../lib/train/trainer.ts';
+import { fileCheckpointStore, readCheckpoint } from '../checkpoints.ts';
+import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
   initBackend,
   loadModelDir,
-  readInput,
+  readPairsFile,
   writeFolder,
   writeOutput,
 } from '../io.ts';
@@ -112,52 +104,6 @@ function configFrom(flags: Flags): TrainConfig {
   }
 }
 
-async function readPairs(path: string, weightColumn?: string): Promise<TrainingPair[]> {
-  const bytes = await readInput(path);
-  const fileName = basename(path);
-  try {
-    // The weight column is read as the parser's numeric score column, then moved to `weight`.
-    const mapping =
-      weightColumn === undefined
-        ? undefined
-        : withWeightColumn(
-            sniffDataset(bytes, { fileName, wholeFile: true }).mapping,
-            weightColumn,
-          );
-    const { pairs, report } = parseDataset(bytes, { fileName, mapping });
-    if (report.rejected.length)
-      console.warn(
-        `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
-      );
-    return weightColumn === undefined ? pairs : scoresToWeights(pairs, weightColumn);
-  } catch (e) {
-    if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, EXIT.input);
-    throw e;
-  }
-}
-
-/** A checkpoint file, or the highest-step `step-N.safetensors` in a folder. */
-async function readCheckpoint(path: string): Promise<TrainerState> {
-  let file = path;
-  try {
-    const names = (await readdir(path)).filter((n) => /^step-\d+\.safetensors$/.test(n));
-    if (!names.length)
-      throw new CliError(`${path} holds no step-N.safetensors checkpoint`, EXIT.input);
-    names.sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
-    file = join(path, names[names.length - 1]);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR')
-      throw new CliError(`cannot read ${path}: ${(e as Error).message}`, EXIT.input);
-  }
-  try {
-    return decodeCheckpoint(await readInput(file));
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${file}: ${(e as Error).message}`, EXIT.input);
-  }
-}
-
 export const train: Command = {
   name: 'train',
   summary:
@@ -171,7 +117,7 @@ export const train: Command = {
     const config = configFrom(flags);
     const backend = await initBackend(flags.backend);
     const model = await loadModelDir(modelDir);
-    const pairs = await readPairs(dataPath, flags['weight-column']);
+    const pairs = await readPairsFile(dataPath, flags['weight-column']);
     const resume = flags.resume ? await readCheckpoint(flags.resume) : undefined;
 
     const encoder = new SentenceEncoder(withDropout(model, config.dropout));
@@ -182,20 +128,26 @@ export const train: Command = {
     console.log(
       `training ${trainer.totalSteps} steps on ${pairs.length} pairs (${backend})${resume ? `, resuming at step ${resume.step}` : ''}`,
     );
-    while (!trainer.done) {
-      const m = await trainer.trainStep();
-      losses.push(m.loss);
-      pairsSeen += m.pairs;
-      console.log(
-        `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ${(m.pairs / m.seconds).toFixed(1)} pairs/s`,
-      );
-      if (config.checkpointEvery && m.step % config.checkpointEvery === 0 && !trainer.done) {
-        await writeOutput(
-          join(outDir, 'checkpoints', `step-${m.step}.safetensors`),
-          encodeCheckpoint(await trainer.snapshot()),
-        );
-      }
-    }
+    const session = new TrainingSession(
+      trainer,
+      {
+        checkpoints: fileCheckpointStore(join(outDir, 'checkpoints')),
+        checkpointEvery: config.checkpointEvery,
+        // The output folder holds the final weights; checkpoints are only for resuming.
+        checkpointAtEnd: false,
+        evalEvery: 0,
+      },
+      {
+        onStep: (m) => {
+          losses.push(m.loss);
+          pairsSeen += m.pairs;
+          console.log(
+            `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ${(m.pairs / m.seconds).toFixed(1)} pairs/s`,
+          );
+        },
+      },
+    );
+    await session.run();
     const seconds = (performance.now() - started) / 1000;
     const readme = modelCard({
       baseModel: basename(modelDir),
