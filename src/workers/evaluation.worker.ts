@@ -26,6 +26,8 @@ import type { ModelRef } from '../lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveModel } from './resolve-model.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
+import { throwIfCancelled } from '../lib/util/cancel.ts';
+import './cancellation.ts';
 
 export type SystemName = 'base' | 'tuned';
 export type EvaluationStage = 'loading' | RetrievalStage | 'statistics';
@@ -57,23 +59,19 @@ export interface EvaluationRequest {
   seed: number;
 }
 
-/** Thrown out of `evaluate` after `cancel`: the page says so instead of showing an error. */
-export class EvaluationCancelledError extends Error {
-  override name = 'EvaluationCancelledError';
-  constructor() {
-    super('the evaluation was cancelled');
-  }
-}
-
-let cancelled = false;
-let busy = false;
-/** The bake-off's Hub download in progress, which `cancel` stops. */
-let download: AbortController | null = null;
+/**
+ * The run in progress: `cancel` aborts it, which stops an evaluation between batches with
+ * CancelledError and a bake-off's Hub download at once. Null when the worker is idle.
+ */
+let controller: AbortController | null = null;
 /** Interrupted downloads, kept for the worker's life: cancel, then run again, and they resume. */
 const partials = memoryPartialStore();
 
-function checkCancelled(): void {
-  if (cancelled) throw new EvaluationCancelledError();
+/** One run at a time: the controller of the new run. */
+function begin(): AbortSignal {
+  if (controller) throw new Error('an evaluation is already running in this worker');
+  controller = new AbortController();
+  return controller.signal;
 }
 
 /** The task of a dataset: a pairs dataset's eval split, or a BEIR set's queries and qrels. */
@@ -123,9 +121,8 @@ async function evaluate(
   request: EvaluationRequest,
   emit: (e: EvaluationEvent) => void,
 ): Promise<EvaluationOutcome> {
-  if (busy) throw new Error('an evaluation is already running in this worker');
-  busy = true;
-  cancelled = false;
+  const signal = begin();
+  const checkCancelled = () => throwIfCancelled(signal, 'the evaluation');
   const db = await openAttuneDb();
   try {
     const run = await getRun(db, request.runId);
@@ -217,7 +214,7 @@ async function evaluate(
       resampling: { resamples: request.resamples, seed: request.seed },
     });
   } finally {
-    busy = false;
+    controller = null;
     db.close();
   }
 }
@@ -247,27 +244,19 @@ async function bakeoff(
   request: BakeoffRequest,
   emit: (e: BakeoffWorkerEvent) => void,
 ): Promise<BakeoffOutcome> {
-  if (busy) throw new Error('an evaluation is already running in this worker');
-  busy = true;
-  cancelled = false;
+  const signal = begin();
   const db = await openAttuneDb();
   try {
     const backend = await useBackend(request.backend);
     const { name, split, task } = await loadTask(db, request.datasetId);
     emit({ type: 'started', backend, documents: task.corpus.length, queries: task.queries.length });
-    const load = async (ref: ModelRef, candidate: number) => {
-      download = new AbortController();
-      try {
-        return await resolveModel(db, ref, {
-          partials,
-          signal: download.signal,
-          onProgress: (p) =>
-            emit({ type: 'download', candidate, received: p.received, total: p.total }),
-        });
-      } finally {
-        download = null;
-      }
-    };
+    const load = (ref: ModelRef, candidate: number) =>
+      resolveModel(db, ref, {
+        partials,
+        signal,
+        onProgress: (p) =>
+          emit({ type: 'download', candidate, received: p.received, total: p.total }),
+      });
     return await runBakeoff(
       request.candidates.map((c, i) => ({ name: c.name, load: () => load(c.ref, i) })),
       {
@@ -276,14 +265,14 @@ async function bakeoff(
         batchSize: request.batchSize,
         resampling: { resamples: request.resamples, seed: request.seed },
         onEvent: (e) => {
-          checkCancelled();
+          throwIfCancelled(signal, 'the bake-off');
           emit(e);
         },
-        isCancelled: () => cancelled,
+        signal,
       },
     );
   } finally {
-    busy = false;
+    controller = null;
     db.close();
   }
 }
@@ -291,10 +280,7 @@ async function bakeoff(
 const api = {
   evaluate,
   bakeoff,
-  cancel: () => {
-    cancelled = true;
-    download?.abort();
-  },
+  cancel: () => controller?.abort(),
   memory: () => ({ numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes }),
 };
 

@@ -18,6 +18,7 @@ import type { RetrievalMetrics } from './metrics.ts';
 import { reportDataset, systemReport, type EvaluationReport, type SystemReport } from './report.ts';
 import type { RetrievalStage, RetrievalTask } from './retrieval.ts';
 import type { SentenceModel } from '../model/folder.ts';
+import { throwIfCancelled } from '../util/cancel.ts';
 
 /** The metric the ranking and the significance test use. */
 export const RANKING_METRIC = 'ndcg@10';
@@ -143,10 +144,11 @@ export interface BakeoffOptions {
   resampling?: ResamplingOptions;
   onEvent?: (event: BakeoffEvent) => void;
   /**
-   * Whether the person cancelled: a failure then stops the bake-off, where otherwise it only
-   * fails its candidate (a Hub model that is not found does not cost the others their result).
+   * The person's Cancel: once aborted, a failure stops the bake-off with CancelledError, where
+   * otherwise it only fails its candidate (a Hub model that is not found does not cost the
+   * others their result).
    */
-  isCancelled?: () => boolean;
+  signal?: AbortSignal;
   now?: () => number;
 }
 
@@ -161,7 +163,7 @@ export async function runBakeoff(
   candidates: readonly BakeoffCandidate[],
   options: BakeoffOptions,
 ): Promise<BakeoffOutcome> {
-  const { task, onEvent, isCancelled = () => false } = options;
+  const { task, onEvent, signal } = options;
   if (candidates.length < MIN_CANDIDATES || candidates.length > MAX_CANDIDATES) {
     throw new BakeoffError(
       `a bake-off compares ${MIN_CANDIDATES} to ${MAX_CANDIDATES} models, got ${candidates.length}`,
@@ -189,7 +191,7 @@ export async function runBakeoff(
       const score = evaluation.result.metrics[RANKING_METRIC];
       onEvent?.({ type: 'evaluated', candidate: i, stats: evaluation.stats, score });
     } catch (e) {
-      if (isCancelled()) throw e;
+      throwIfCancelled(signal, 'the bake-off');
       const error = e instanceof Error ? e.message : String(e);
       failed.push({ model: candidate.name, error });
       onEvent?.({ type: 'failed', candidate: i, error });

@@ -12,6 +12,7 @@ import {
   type BakeoffEvent,
 } from '../../../src/lib/eval/bakeoff.ts';
 import type { CandidateStats } from '../../../src/lib/eval/evaluate-model.ts';
+import { CancelledError } from '../../../src/lib/util/cancel.ts';
 import { missingDocIds } from '../../../src/lib/eval/report.ts';
 import { metricIntervals } from '../../../src/lib/eval/compare.ts';
 import { evaluateRankings, type ScoredDoc } from '../../../src/lib/eval/metrics.ts';
@@ -270,15 +271,21 @@ describe('runBakeoff', () => {
   });
 
   it('stops at a failure once cancelled, instead of failing one candidate', async () => {
-    const stop = new Error('the bake-off was cancelled');
+    const controller = new AbortController();
     const run = runBakeoff(
       [
-        { name: 'a', load: () => Promise.reject(stop) },
+        {
+          name: 'a',
+          load: () => {
+            controller.abort();
+            return Promise.reject(new Error('download of model.safetensors cancelled'));
+          },
+        },
         { name: 'b', load: load('tests/fixtures/tiny-bert') },
       ],
-      { task: beir, dataset, isCancelled: () => true },
+      { task: beir, dataset, signal: controller.signal },
     );
-    await expect(run).rejects.toBe(stop);
+    await expect(run).rejects.toThrow(new CancelledError('the bake-off'));
   });
 
   it('refuses fewer than two candidates, more than five, and the same name twice', async () => {
