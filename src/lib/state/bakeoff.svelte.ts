@@ -11,6 +11,7 @@ import { environment } from './environment.svelte.ts';
 import { DEFAULT_SETTINGS } from './evaluation.svelte.ts';
 import { models } from './models.svelte.ts';
 import { WorkerRun } from './worker-run.svelte.ts';
+import { exposeToTests } from './test-probes.ts';
 
 /** A model to compare: `name` labels it everywhere (the repo id, or the local model's name). */
 export interface Candidate {
@@ -171,3 +172,4 @@ class BakeoffState extends WorkerRun<EvaluationWorkerApi, 'done'> {
 }
 
 export const bakeoff = new BakeoffState();
+exposeToTests('bakeoff', () => bakeoff.workerTensors);

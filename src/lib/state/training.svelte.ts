@@ -8,6 +8,7 @@ import { etaSeconds } from '../train/smoothing.ts';
 import { spawnTrainingWorker, type WorkerHandle } from '../../workers/spawn.ts';
 import type { TrainingEvent, TrainingWorkerApi } from '../../workers/training.worker.ts';
 import { environment } from './environment.svelte.ts';
+import { exposeToTests } from './test-probes.ts';
 
 export type LivePhase =
   'loading' | 'running' | 'pausing' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'failed';
@@ -240,3 +241,4 @@ class TrainingState {
 }
 
 export const training = new TrainingState();
+exposeToTests('training', () => training.workerTensors);
