@@ -14,7 +14,7 @@ import { roundTripRanks } from '../../lib/generate/round-trip.ts';
 import { DEFAULT_SAMPLING, type SamplingSettings } from '../../lib/generate/settings.ts';
 import type { TransformersGenerator } from '../../lib/generate/transformers-generator.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
-import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { CliError, countFlag, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
@@ -55,13 +55,6 @@ const FLAGS = {
   ...BACKEND_FLAG,
 } as const;
 
-function wholeNumber(value: string | undefined, flag: string, fallback: number): number {
-  const n = numberFlag(value, flag, fallback);
-  if (!Number.isInteger(n) || n < 1)
-    throw new CliError(`--${flag} expects a whole number ≥ 1, got "${value}"`);
-  return n;
-}
-
 function samplingFrom(flags: ReturnType<typeof parseFlags<typeof FLAGS>>): SamplingSettings {
   const d = DEFAULT_SAMPLING;
   const temperature = numberFlag(flags.temperature, 'temperature', d.temperature);
@@ -73,8 +66,8 @@ function samplingFrom(flags: ReturnType<typeof parseFlags<typeof FLAGS>>): Sampl
   return {
     temperature,
     topP,
-    maxNewTokens: wholeNumber(flags['max-new-tokens'], 'max-new-tokens', d.maxNewTokens),
-    perDocument: wholeNumber(flags['per-doc'], 'per-doc', d.perDocument),
+    maxNewTokens: countFlag(flags['max-new-tokens'], 'max-new-tokens', d.maxNewTokens),
+    perDocument: countFlag(flags['per-doc'], 'per-doc', d.perDocument),
     seed: numberFlag(flags.seed, 'seed', d.seed),
   };
 }
@@ -107,7 +100,7 @@ export const generate: Command = {
     const generatorDir = required(flags.generator, 'generator');
     const outPath = required(flags.out, 'out');
     const sampling = samplingFrom(flags);
-    const topK = wholeNumber(flags['filter-top-k'], 'filter-top-k', DEFAULT_FILTER_TOP_K);
+    const topK = countFlag(flags['filter-top-k'], 'filter-top-k', DEFAULT_FILTER_TOP_K);
     const corpus = parseGenerationCorpus(await readText(corpusPath), basename(corpusPath));
     const examples = parseExampleQueries(await readText(examplesPath), basename(examplesPath));
     if (examples.length < MIN_EXAMPLES || examples.length > MAX_EXAMPLES)

@@ -17,7 +17,7 @@ import { mineHardNegatives } from '../../lib/mine/select.ts';
 import { miningTask } from '../../lib/mine/task.ts';
 import { minedPairs } from '../../lib/mine/version.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
-import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { CliError, countFlag, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
@@ -169,9 +169,7 @@ export const mine: Command = {
     const dataPath = required(flags.data, 'data');
     const outPath = required(flags.out, 'out');
     const options = optionsFrom(flags);
-    const batchSize = numberFlag(flags['batch-size'], 'batch-size', 32);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new CliError(`--batch-size expects a whole number ≥ 1, got "${flags['batch-size']}"`);
+    const batchSize = countFlag(flags['batch-size'], 'batch-size', 32);
     try {
       const pairs = await readPairsFile(dataPath);
       const extraCorpus = flags.corpus ? await readCorpus(flags.corpus) : [];
