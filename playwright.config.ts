@@ -26,6 +26,11 @@ export default defineConfig({
     url: `http://localhost:${PORT}`,
     timeout: 240_000,
     reuseExistingServer: false,
-    env: { ATTUNE_HUB_MIRROR: 'tests/fixtures/hub', ATTUNE_E2E_HARNESS: '1' },
+    env: {
+      ATTUNE_HUB_MIRROR: 'tests/fixtures/hub',
+      ATTUNE_E2E_HARNESS: '1',
+      // Builds in the tensor probes the tests read (src/lib/state/test-probes.ts).
+      VITE_ATTUNE_E2E: '1',
+    },
   },
 });

@@ -40,6 +40,14 @@ export function required(value: string | undefined, flag: string): string {
   return value;
 }
 
+/** A whole-number flag of at least 1 (a batch size, a count), naming the flag and the text on failure. */
+export function countFlag(value: string | undefined, flag: string, fallback: number): number {
+  const n = numberFlag(value, flag, fallback);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`--${flag} expects a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
 /** Parses a numeric flag, naming the flag and the text on failure. */
 export function numberFlag(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;

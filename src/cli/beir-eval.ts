@@ -2,10 +2,10 @@
  * What the `eval` and `bakeoff` commands share, so that a model's numbers in a bake-off are the
  * ones `eval` reports for it alone: the flags, reading a BEIR folder into a retrieval task, the
  * progress lines. Both evaluate each model with
- * `evaluateModel` (src/lib/eval/bakeoff.ts).
+ * `evaluateModel` (src/lib/eval/evaluate-model.ts).
  */
 import { join } from 'node:path';
-import { CliError, numberFlag } from './args.ts';
+import { CliError, countFlag, numberFlag } from './args.ts';
 import { BACKEND_FLAG, BACKEND_USAGE, readText } from './io.ts';
 import { RETRIEVAL_PROMPT_FLAGS, RETRIEVAL_PROMPT_USAGE } from './prompt-flags.ts';
 import {
@@ -54,20 +54,12 @@ export function evaluationSettings(flags: {
   resamples?: string;
   seed?: string;
 }): EvaluationSettings {
-  const batchSize = numberFlag(flags['batch-size'], 'batch-size', 32);
+  const batchSize = countFlag(flags['batch-size'], 'batch-size', 32);
   const resampling = {
-    resamples: numberFlag(flags.resamples, 'resamples', DEFAULT_RESAMPLING.resamples),
+    resamples: countFlag(flags.resamples, 'resamples', DEFAULT_RESAMPLING.resamples),
     seed: numberFlag(flags.seed, 'seed', DEFAULT_RESAMPLING.seed),
     level: DEFAULT_RESAMPLING.level,
   };
-  for (const [flag, value] of [
-    ['batch-size', batchSize],
-    ['resamples', resampling.resamples],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new CliError(`--${flag} expects a positive integer, got ${value}`);
-    }
-  }
   if (!Number.isInteger(resampling.seed)) {
     throw new CliError(`--seed expects an integer, got ${resampling.seed}`);
   }

@@ -1,11 +1,19 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { startBackend } from '../lib/env/start-backend.ts';
 import { probeBackends } from '../lib/env/probe.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { ModelFormatError } from '../lib/model/errors.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
+import {
+  scoresToWeights,
+  WeightColumnError,
+  withWeightColumn,
+} from '../lib/clicks/weight-column.ts';
+import { parseDataset } from '../lib/data/parser.ts';
+import type { TrainingPair } from '../lib/data/pairs.ts';
+import { sniffDataset } from '../lib/data/sniff.ts';
 import { CliError, EXIT } from './args.ts';
 import { directorySource } from './fs-source.ts';
 import { adapterIsSoftware, installNodeWebGPU } from './node-webgpu.ts';
@@ -18,6 +26,34 @@ export async function readInput(path: string): Promise<Uint8Array> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CliError(`${path} not found`, EXIT.input);
     throw new CliError(`cannot read ${path}: ${(e as Error).message}`, EXIT.input);
+  }
+}
+
+/**
+ * The pairs of a dataset file (CSV, TSV, JSON Lines), as the studio's import reads them; rejected
+ * rows are counted on stderr. `weightColumn` names a column of per-pair weights.
+ */
+export async function readPairsFile(path: string, weightColumn?: string): Promise<TrainingPair[]> {
+  const bytes = await readInput(path);
+  const fileName = basename(path);
+  try {
+    // The weight column is read as the parser's numeric score column, then moved to `weight`.
+    const mapping =
+      weightColumn === undefined
+        ? undefined
+        : withWeightColumn(
+            sniffDataset(bytes, { fileName, wholeFile: true }).mapping,
+            weightColumn,
+          );
+    const { pairs, report } = parseDataset(bytes, { fileName, mapping });
+    if (report.rejected.length)
+      console.warn(
+        `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
+      );
+    return weightColumn === undefined ? pairs : scoresToWeights(pairs, weightColumn);
+  } catch (e) {
+    if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, EXIT.input);
+    throw e;
   }
 }
 

@@ -1,7 +1,8 @@
 import { expose } from 'comlink';
 import type { ClickReport } from '../lib/clicks/report.ts';
 import type { ClickMapping, DocumentMapping } from '../lib/clicks/columns.ts';
-import { clickDatasetRecord, weightedPairsCsv } from '../lib/clicks/dataset.ts';
+import { clickDatasetRecord } from '../lib/clicks/dataset.ts';
+import { pairsCsv } from '../lib/data/pairs-csv.ts';
 import type { DocumentTableReport } from '../lib/clicks/documents.ts';
 import type { ClickRules } from '../lib/clicks/rules.ts';
 import { ClickWorkbench, type LogSummary } from '../lib/clicks/workbench.ts';
@@ -70,7 +71,7 @@ const api = {
 
   /** The weighted pairs as CSV for the command line's `train --weight-column weight`. */
   pairsCsv(rules: ClickRules): string {
-    return weightedPairsCsv(workbench.build(rules)?.pairs ?? []);
+    return pairsCsv(workbench.build(rules)?.pairs ?? [], { weight: true });
   },
 
   /** Saves the pairs under `rules` as a new dataset, eval queries held out as for any import. */

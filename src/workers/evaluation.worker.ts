@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
-import {
-  missingDocIds,
-  runBakeoff,
-  type BakeoffEvent,
-  type BakeoffOutcome,
-} from '../lib/eval/bakeoff.ts';
+import { runBakeoff, type BakeoffEvent, type BakeoffOutcome } from '../lib/eval/bakeoff.ts';
 import {
   corpusCachedEmbedder,
   embeddingCacheKey,
@@ -17,19 +12,16 @@ import {
   type EvaluationOutcome,
   type SystemResult,
 } from '../lib/eval/outcome.ts';
+import { evaluateModel } from '../lib/eval/evaluate-model.ts';
 import { taskJudgements } from '../lib/eval/evidence.ts';
 import { weightsSha256 } from '../lib/eval/kit/fingerprint.ts';
 import { evaluationKit, type KitInput, type KitRun } from '../lib/eval/kit/kit.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
+import { missingDocIds } from '../lib/eval/report.ts';
+import type { RetrievalStage, RetrievalTask } from '../lib/eval/retrieval.ts';
 import { judgementsFromRows } from '../lib/eval/trec.ts';
 import { zipBlob } from '../lib/export/zip.ts';
-import {
-  evaluateRetrieval,
-  type RetrievalStage,
-  type RetrievalTask,
-} from '../lib/eval/retrieval.ts';
 import { memoryPartialStore } from '../lib/hub/partial.ts';
-import { SentenceEncoder } from '../lib/model/encoder.ts';
 import type { SentenceModel } from '../lib/model/folder.ts';
 import { retrievalPrompts, withPrompt } from '../lib/model/prompts.ts';
 import { openAttuneDb, type Db } from '../lib/store/db.ts';
@@ -40,6 +32,8 @@ import type { ModelRef } from '../lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveModel } from './resolve-model.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
+import { throwIfCancelled } from '../lib/util/cancel.ts';
+import './cancellation.ts';
 
 export type SystemName = 'base' | 'tuned';
 export type EvaluationStage = 'loading' | RetrievalStage | 'statistics';
@@ -71,25 +65,21 @@ export interface EvaluationRequest {
   seed: number;
 }
 
-/** Thrown out of `evaluate` after `cancel`: the page says so instead of showing an error. */
-export class EvaluationCancelledError extends Error {
-  override name = 'EvaluationCancelledError';
-  constructor() {
-    super('the evaluation was cancelled');
-  }
-}
-
-let cancelled = false;
-let busy = false;
+/**
+ * The run in progress: `cancel` aborts it, which stops an evaluation between batches with
+ * CancelledError and a bake-off's Hub download at once. Null when the worker is idle.
+ */
+let controller: AbortController | null = null;
 /** What the last finished evaluation needs for its kit (`kit`); null before one finishes. */
 let lastKit: Omit<KitInput, 'created'> | null = null;
-/** The bake-off's Hub download in progress, which `cancel` stops. */
-let download: AbortController | null = null;
 /** Interrupted downloads, kept for the worker's life: cancel, then run again, and they resume. */
 const partials = memoryPartialStore();
 
-function checkCancelled(): void {
-  if (cancelled) throw new EvaluationCancelledError();
+/** One run at a time: the controller of the new run. */
+function begin(): AbortSignal {
+  if (controller) throw new Error('an evaluation is already running in this worker');
+  controller = new AbortController();
+  return controller.signal;
 }
 
 /** The task of a dataset: a pairs dataset's eval split, or a BEIR set's queries and qrels. */
@@ -139,9 +129,8 @@ async function evaluate(
   request: EvaluationRequest,
   emit: (e: EvaluationEvent) => void,
 ): Promise<EvaluationOutcome> {
-  if (busy) throw new Error('an evaluation is already running in this worker');
-  busy = true;
-  cancelled = false;
+  const signal = begin();
+  const checkCancelled = () => throwIfCancelled(signal, 'the evaluation');
   lastKit = null;
   const db = await openAttuneDb();
   try {
@@ -158,42 +147,37 @@ async function evaluate(
     const runs: KitRun[] = [];
     const corpus = task.corpus.map((d) => d.text);
 
-    const evaluateModel = async (
+    const evaluateSystem = async (
       system: SystemName,
       model: SentenceModel,
       identity: ModelIdentity,
     ) => {
-      const encoder = new SentenceEncoder(model);
-      const prompts = retrievalPrompts(model.prompts);
-      // The cache entry's fingerprint covers the prompted texts, so other prompts never reuse it.
-      const embedder = corpusCachedEmbedder(encoder, {
-        store,
-        key: embeddingCacheKey(identity, request.datasetId),
-        corpus: withPrompt(corpus, prompts.document),
-        onCorpus: (fromCache) => emit({ type: 'corpus', system, fromCache }),
-        onWarning: (message) => emit({ type: 'warning', message }),
-      });
-      // Stages follow each other without a gap, so a stage starts when the previous one reported last.
+      // Stages follow each other without a gap, so a stage starts when the previous one reported
+      // last; the clock starts after the warm-up batch, as the CLI's and the bake-off's do.
       let stage: RetrievalStage = 'corpus';
-      let stageStart = performance.now();
-      let lastReport = stageStart;
-      try {
-        return await evaluateRetrieval(embedder, task, {
-          batchSize: request.batchSize,
-          prompts,
-          onProgress: (next, done, total) => {
-            checkCancelled();
-            const now = performance.now();
-            if (next !== stage) [stage, stageStart] = [next, lastReport];
-            lastReport = now;
-            const seconds = (now - stageStart) / 1000;
-            const docsPerSecond = next !== 'search' && seconds > 0 ? done / seconds : null;
-            emit({ type: 'progress', system, stage: next, done, total, docsPerSecond });
-          },
-        });
-      } finally {
-        encoder.dispose();
-      }
+      let stageStart = 0;
+      let lastReport = 0;
+      const evaluation = await evaluateModel(model, task, {
+        batchSize: request.batchSize,
+        embedder: (encoder) =>
+          corpusCachedEmbedder(encoder, {
+            store,
+            key: embeddingCacheKey(identity, request.datasetId),
+            // The cache entry's fingerprint covers the prompted texts, so other prompts never reuse it.
+            corpus: withPrompt(corpus, retrievalPrompts(model.prompts).document),
+            onCorpus: (fromCache) => emit({ type: 'corpus', system, fromCache }),
+            onWarning: (message) => emit({ type: 'warning', message }),
+          }),
+        onProgress: (next, done, total, elapsedMs) => {
+          checkCancelled();
+          if (next !== stage) [stage, stageStart] = [next, lastReport];
+          lastReport = elapsedMs;
+          const seconds = (elapsedMs - stageStart) / 1000;
+          const docsPerSecond = next !== 'search' && seconds > 0 ? done / seconds : null;
+          emit({ type: 'progress', system, stage: next, done, total, docsPerSecond });
+        },
+      });
+      return evaluation.result;
     };
 
     emit({
@@ -208,7 +192,7 @@ async function evaluate(
     checkCancelled();
     const base: SystemResult = {
       name: modelKey(identityOf(run.model)),
-      result: await evaluateModel('base', baseModel, identityOf(run.model)),
+      result: await evaluateSystem('base', baseModel, identityOf(run.model)),
     };
     runs.push({
       role: 'base',
@@ -228,7 +212,7 @@ async function evaluate(
       });
       const identity: ModelIdentity = { kind: 'run', runId: run.id, step: checkpoint.step };
       const model = modelAtCheckpoint(baseModel, decodeCheckpoint(checkpoint.bytes));
-      tuned = { name: modelKey(identity), result: await evaluateModel('tuned', model, identity) };
+      tuned = { name: modelKey(identity), result: await evaluateSystem('tuned', model, identity) };
       runs.push({
         role: 'compared',
         model: tuned.name,
@@ -255,7 +239,7 @@ async function evaluate(
     lastKit = { report: outcome.report, judgements: taskJudgements(task), runs, dataset };
     return outcome;
   } finally {
-    busy = false;
+    controller = null;
     db.close();
   }
 }
@@ -285,27 +269,19 @@ async function bakeoff(
   request: BakeoffRequest,
   emit: (e: BakeoffWorkerEvent) => void,
 ): Promise<BakeoffOutcome> {
-  if (busy) throw new Error('an evaluation is already running in this worker');
-  busy = true;
-  cancelled = false;
+  const signal = begin();
   const db = await openAttuneDb();
   try {
     const backend = await useBackend(request.backend);
     const { name, split, task } = await loadTask(db, request.datasetId);
     emit({ type: 'started', backend, documents: task.corpus.length, queries: task.queries.length });
-    const load = async (ref: ModelRef, candidate: number) => {
-      download = new AbortController();
-      try {
-        return await resolveModel(db, ref, {
-          partials,
-          signal: download.signal,
-          onProgress: (p) =>
-            emit({ type: 'download', candidate, received: p.received, total: p.total }),
-        });
-      } finally {
-        download = null;
-      }
-    };
+    const load = (ref: ModelRef, candidate: number) =>
+      resolveModel(db, ref, {
+        partials,
+        signal,
+        onProgress: (p) =>
+          emit({ type: 'download', candidate, received: p.received, total: p.total }),
+      });
     return await runBakeoff(
       request.candidates.map((c, i) => ({ name: c.name, load: () => load(c.ref, i) })),
       {
@@ -314,14 +290,14 @@ async function bakeoff(
         batchSize: request.batchSize,
         resampling: { resamples: request.resamples, seed: request.seed },
         onEvent: (e) => {
-          checkCancelled();
+          throwIfCancelled(signal, 'the bake-off');
           emit(e);
         },
-        isCancelled: () => cancelled,
+        signal,
       },
     );
   } finally {
-    busy = false;
+    controller = null;
     db.close();
   }
 }
@@ -344,10 +320,7 @@ const api = {
   evaluate,
   bakeoff,
   kit,
-  cancel: () => {
-    cancelled = true;
-    download?.abort();
-  },
+  cancel: () => controller?.abort(),
   memory: () => ({ numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes }),
 };
 

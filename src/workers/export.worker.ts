@@ -8,6 +8,7 @@ import {
   trainScript,
 } from '../lib/export/train-script.ts';
 import { zipBlob } from '../lib/export/zip.ts';
+import { splitByQuery } from '../lib/data/split.ts';
 import { readPairs } from '../lib/store/datasets.ts';
 import { openAttuneDb } from '../lib/store/db.ts';
 import { getDataset } from '../lib/store/datasets.ts';
@@ -91,17 +92,11 @@ async function takeItFurther(runId: string): Promise<{ files: FolderFiles; name:
     const dataset = await getDataset(db, run.datasetId);
     if (!dataset) throw new Error('the run’s dataset was deleted, so its splits cannot be written');
     const pairs = await readPairs(db, dataset.id);
-    const held = new Set(dataset.evalQueries ?? []);
+    const split = splitByQuery(pairs, new Set(dataset.evalQueries));
     const { name, revision } = modelName(run.model);
     const files: FolderFiles = new Map();
-    files.set(
-      'train.jsonl',
-      new TextEncoder().encode(pairsJsonl(pairs.filter((p) => !held.has(p.query)))),
-    );
-    files.set(
-      'eval.jsonl',
-      new TextEncoder().encode(pairsJsonl(pairs.filter((p) => held.has(p.query)))),
-    );
+    files.set('train.jsonl', new TextEncoder().encode(pairsJsonl(split.train)));
+    files.set('eval.jsonl', new TextEncoder().encode(pairsJsonl(split.eval)));
     const local = run.model.kind === 'local';
     // The prompts the run trained with (the person's, the model's, or its authors'), for train.py.
     const base = await resolveModel(db, run.model);

@@ -3,7 +3,9 @@ import { expose } from 'comlink';
 import type { TrainingPair } from '../lib/data/pairs.ts';
 import { parseCorpus } from '../lib/mine/corpus.ts';
 import { planMining, type MiningOptions } from '../lib/mine/options.ts';
-import { MiningCancelledError, rankForMining, type MiningStage } from '../lib/mine/rank.ts';
+import { rankForMining, type MiningStage } from '../lib/mine/rank.ts';
+import { throwIfCancelled } from '../lib/util/cancel.ts';
+import './cancellation.ts';
 import { mineHardNegatives, type MiningInput } from '../lib/mine/select.ts';
 import { miningTask, type MiningTask } from '../lib/mine/task.ts';
 import { minedDatasetRecord, minedPairs } from '../lib/mine/version.ts';
@@ -74,7 +76,7 @@ async function loadModel(db: Db, model: MiningModel): Promise<SentenceModel> {
 /**
  * Ranks the corpus of a dataset (its positives and negatives, plus the extra corpus) for each of
  * its training queries; the queries held out for evaluation are not mined. Cancelled by `cancel`
- * with MiningCancelledError.
+ * with CancelledError.
  */
 async function mine(request: MiningRequest, emit: (e: MiningEvent) => void): Promise<MiningRanked> {
   if (controller) throw new Error('mining is already running in this worker');
@@ -97,7 +99,7 @@ async function mine(request: MiningRequest, emit: (e: MiningEvent) => void): Pro
     );
     const backend = await useBackend(request.backend);
     const encoder = new SentenceEncoder(await loadModel(db, request.model));
-    if (signal.aborted) throw new MiningCancelledError();
+    throwIfCancelled(signal, 'mining');
     emit({
       type: 'started',
       backend,

@@ -1,4 +1,5 @@
 import { wrap, type Remote } from 'comlink';
+import './cancellation.ts';
 import type { ClicksWorkerApi } from './clicks.worker.ts';
 import type { EncoderWorkerApi } from './encoder.worker.ts';
 import type { EnvWorkerApi } from './env.worker.ts';

@@ -3,6 +3,7 @@ import { isRelevantPair } from '../lib/data/pairs.ts';
 import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
+import { splitByQuery } from '../lib/data/split.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { promptPairs, retrievalPrompts } from '../lib/model/prompts.ts';
 import { openAttuneDb } from '../lib/store/db.ts';
@@ -68,17 +69,14 @@ async function trainRun(
   const dataset = await getDataset(db, run.datasetId);
   if (!dataset) throw new Error('the run’s dataset was deleted; it cannot continue');
   const pairs = await readPairs(db, dataset.id);
-  const evalQueries = new Set(dataset.evalQueries ?? []);
+  const split = splitByQuery(pairs, new Set(dataset.evalQueries ?? []));
 
   emit({ type: 'status', message: 'Loading the model…' });
   const model = modelForRun(await resolveModel(db, run.model), config);
   // The model's prompts go in front of queries and documents, in training and in evaluation alike.
   const prompts = retrievalPrompts(model.prompts);
   // A grade-0 row is a judged non-relevant document: evaluation reads it, training must not.
-  const trainPairs = promptPairs(
-    pairs.filter((p) => !evalQueries.has(p.query) && isRelevantPair(p)),
-    prompts,
-  );
+  const trainPairs = promptPairs(split.train.filter(isRelevantPair), prompts);
   // The memory plan before any step: a run that cannot fit stops here with the memory and a fix.
   const budget = memoryBudget(
     used,
@@ -127,7 +125,7 @@ async function trainRun(
       return c ? decodeCheckpoint(c.bytes) : null;
     },
   };
-  const task = evalQueries.size ? retrievalTaskFromPairs(pairs, evalQueries) : null;
+  const task = split.evalQueries.size ? retrievalTaskFromPairs(pairs, split.evalQueries) : null;
   session = new TrainingSession(
     trainer,
     {

@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { verdictText, type BakeoffReport } from '../../src/lib/eval/bakeoff.ts';
 import { formatBytes } from '../../src/lib/util/format.ts';
 import { runCli } from '../support/cli.ts';
-import { measuredBackend } from '../support/studio-flows.ts';
+import { expectWorkerReleased, measuredBackend } from '../support/studio-flows.ts';
 
 const WINNER = 'tests/fixtures/tiny-bert';
 const RUNNER_UP = 'tests/fixtures/tiny-bert-b';
@@ -132,9 +132,7 @@ test('two local models are evaluated, ranked by nDCG@10 with intervals, and trai
   await expect(page.getByTestId('bakeoff-verdict')).toHaveText(
     verdictText({ ...expected.verdict!, first: 'tiny-bert', second: 'tiny-bert-b' }),
   );
-  await expect(page.getByTestId('bakeoff-worker-tensors')).toHaveText(
-    'Tensors left in the worker after the bake-off: 0',
-  );
+  await expectWorkerReleased(page, 'bakeoff');
 
   // Train from the winner: it becomes the base model, and a run starts from it.
   await rows.first().getByRole('button', { name: 'Train from this model' }).click();
@@ -214,7 +212,7 @@ test('a Hub candidate downloads with progress; Cancel stops the bake-off; a seco
   await expect(table.locator('tbody tr').first().getByRole('cell').nth(1)).toHaveText(
     ci(expected.models[0].intervals['ndcg@10']),
   );
-  await expect(page.getByTestId('bakeoff-worker-tensors')).toHaveText(/: 0$/);
+  await expectWorkerReleased(page, 'bakeoff');
   const cached = await page.evaluate(async () =>
     (await (await caches.open('transformers-cache')).keys()).map((r) => r.url),
   );

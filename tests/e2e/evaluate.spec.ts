@@ -27,7 +27,7 @@ import { loadSentenceModel, type SentenceModel } from '../../src/lib/model/folde
 import type { DatasetRecord, RunRecord } from '../../src/lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../../src/lib/train/checkpoint.ts';
 import { runCli } from '../support/cli.ts';
-import { measuredBackend } from '../support/studio-flows.ts';
+import { expectWorkerReleased, measuredBackend } from '../support/studio-flows.ts';
 
 declare const store: import('./harness/store.ts').HarnessStore;
 
@@ -236,7 +236,7 @@ test('evaluates base against fine-tuned: intervals, p-values, per-query view, to
   await expect(page.getByRole('progressbar', { name: 'Evaluation progress' })).toBeVisible();
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByText('Evaluation cancelled.')).toBeVisible();
-  await expect(page.getByTestId('eval-worker-tensors')).toHaveText(/: 0$/);
+  await expectWorkerReleased(page, 'evaluation');
   await expect(page.getByRole('table', { name: 'Retrieval metrics' })).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Run evaluation' }).click();
@@ -416,9 +416,7 @@ test('evaluates base against fine-tuned: intervals, p-values, per-query view, to
   const second = JSON.parse(readFileSync(await again.path(), 'utf8')) as EvaluationReport;
   expect(second.comparison).toEqual(report.comparison);
   // Two models embedded and searched twice, and a cancelled run: nothing left behind.
-  await expect(page.getByTestId('eval-worker-tensors')).toHaveText(
-    'Tensors left in the worker after the evaluation: 0',
-  );
+  await expectWorkerReleased(page, 'evaluation');
 });
 
 test('evaluates the base model alone on an imported BEIR set, dropping the query without a relevant document', async ({

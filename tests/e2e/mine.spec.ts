@@ -1,5 +1,6 @@
 import {
   dropAndImport,
+  expectWorkerReleased,
   loadModelFromMirror,
   measuredBackend,
   openStep,
@@ -83,7 +84,7 @@ test('mine hard negatives, reject one, save a new version and train on it', asyn
   await expect(panel.getByRole('status').filter({ hasText: 'Mining was cancelled' })).toBeVisible({
     timeout: 120_000,
   });
-  await expect(panel.getByTestId('mining-worker-tensors')).toHaveText(/mining worker: 0$/);
+  await expectWorkerReleased(page, 'mining');
 
   // Mine without the extra corpus and without the relative margin (on this random tiny model
   // most candidates lie within 5% of the positive): every training query gets 3 negatives.
@@ -92,7 +93,7 @@ test('mine hard negatives, reject one, save a new version and train on it', asyn
   await panel.getByRole('button', { name: 'Mine', exact: true }).click();
   const review = panel.getByRole('table', { name: 'Mined negatives' });
   await expect(review).toBeVisible({ timeout: 120_000 });
-  await expect(panel.getByTestId('mining-worker-tensors')).toHaveText(/mining worker: 0$/);
+  await expectWorkerReleased(page, 'mining');
   // 24 queries, 2 held out for evaluation: 22 mined, each looking at its top 5 (rangeMax =
   // 3 negatives + 1 positive, and room for the positive itself).
   await expect(panel.getByTestId('mine-summary')).toHaveText(
@@ -194,5 +195,5 @@ test('mine hard negatives, reject one, save a new version and train on it', asyn
     { timeout: 120_000 },
   );
   await expect(review.getByRole('checkbox', { checked: true })).toHaveCount(0);
-  await expect(panel.getByTestId('mining-worker-tensors')).toHaveText(/mining worker: 0$/);
+  await expectWorkerReleased(page, 'mining');
 });

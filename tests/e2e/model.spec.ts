@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
+import { exportedFiles } from '../support/export-files.ts';
 
 declare const encoder: import('comlink').Remote<
   import('../../src/workers/encoder.worker.ts').EncoderWorkerApi
@@ -194,18 +195,7 @@ test('an exported zip re-imports as a local model that embeds exactly as the ori
 
   const bytes = Buffer.from(zip);
   expect(Object.keys(unzipSync(bytes)).sort()).toEqual(
-    [
-      '1_Pooling/config.json',
-      'config.json',
-      'config_sentence_transformers.json',
-      'model.safetensors',
-      'modules.json',
-      'sentence_bert_config.json',
-      'special_tokens_map.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-      'vocab.txt',
-    ].map((f) => `tiny-bert-tuned/${f}`),
+    exportedFiles({ readme: false }).map((f) => `tiny-bert-tuned/${f}`),
   );
 
   await page.goto('/#/model');

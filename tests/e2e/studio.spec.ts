@@ -5,6 +5,7 @@ import { dropAndImport, loadModelFromMirror, openStep } from '../support/studio-
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { runCli } from '../support/cli.ts';
+import { exportedFiles } from '../support/export-files.ts';
 
 declare const encoder: import('comlink').Remote<
   import('../../src/workers/encoder.worker.ts').EncoderWorkerApi
@@ -141,21 +142,7 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   await download.saveAs(zipPath);
   const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
   const root = `tiny-bert-attune-step${STEPS}/`;
-  expect(Object.keys(entries).sort()).toEqual(
-    [
-      '1_Pooling/config.json',
-      'README.md',
-      'config.json',
-      'config_sentence_transformers.json',
-      'model.safetensors',
-      'modules.json',
-      'sentence_bert_config.json',
-      'special_tokens_map.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-      'vocab.txt',
-    ].map((f) => root + f),
-  );
+  expect(Object.keys(entries).sort()).toEqual(exportedFiles().map((f) => root + f));
   const json = (f: string) => JSON.parse(new TextDecoder().decode(entries[root + f]));
   expect(json('modules.json').map((m: { type: string }) => m.type)).toEqual([
     'sentence_transformers.models.Transformer',

@@ -45,3 +45,18 @@ export async function measuredBackend(page: Page): Promise<string> {
   await expect(header).toHaveText(/^Trains on \w+ \(fastest measured\)$/, { timeout: 120_000 });
   return (await header.textContent())!.match(/^Trains on (\w+)/)![1];
 }
+
+/**
+ * Waits until the worker behind `probe` holds no tensor after its run: the state's count, read
+ * through the probes the e2e build exposes (src/lib/state/test-probes.ts), never shown on a page.
+ */
+export async function expectWorkerReleased(
+  page: Page,
+  probe: 'evaluation' | 'bakeoff' | 'mining' | 'training',
+): Promise<void> {
+  await expect
+    .poll(() => page.evaluate((name) => globalThis.attuneProbes?.[name]?.() ?? null, probe), {
+      timeout: 30_000,
+    })
+    .toBe(0);
+}

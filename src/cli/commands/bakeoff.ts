@@ -14,12 +14,12 @@ import { initBackend } from '../io.ts';
 import { loadPromptedModel } from '../prompt-flags.ts';
 import {
   MAX_CANDIDATES,
-  MEMORY_STEP,
   MIN_CANDIDATES,
   runBakeoff,
   verdictText,
   type BakeoffReport,
 } from '../../lib/eval/bakeoff.ts';
+import { MEMORY_STEP } from '../../lib/eval/evaluate-model.ts';
 import { formatBytes } from '../../lib/util/format.ts';
 
 const USAGE = `--models DIR1,DIR2[,...] --beir DIR --report FILE.json [--split test]

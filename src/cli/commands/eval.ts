@@ -12,15 +12,13 @@ import {
 } from '../beir-eval.ts';
 import { initBackend } from '../io.ts';
 import { loadPromptedModel } from '../prompt-flags.ts';
-import { evaluateModel } from '../../lib/eval/bakeoff.ts';
-import { compareSystems, metricIntervals } from '../../lib/eval/compare.ts';
+import { evaluateModel } from '../../lib/eval/evaluate-model.ts';
 import type { ConfidenceInterval } from '../../lib/eval/bootstrap.ts';
-import { addEvidence, taskJudgements, type Comparison } from '../../lib/eval/evidence.ts';
+import { taskJudgements, type Comparison } from '../../lib/eval/evidence.ts';
 import { weightsSha256 } from '../../lib/eval/kit/fingerprint.ts';
 import type { KitRun } from '../../lib/eval/kit/kit.ts';
-import type { RetrievalResult } from '../../lib/eval/retrieval.ts';
 import { beirSha256, writeKit } from '../kit.ts';
-import { systemReport, type EvaluationReport } from '../../lib/eval/report.ts';
+import { evaluationReport, type EvaluationReport } from '../../lib/eval/report.ts';
 import { RERANK_FLAGS, RERANK_USAGE, rerankSection, rerankSummary } from '../rerank-eval.ts';
 
 const USAGE = `--model DIR --beir DIR --report FILE.json [--split test] [--compare DIR2]
@@ -125,26 +123,14 @@ async function run(argv: string[]): Promise<number> {
     return evaluation.result;
   };
   const base = await evaluate(model, 'model');
-  const report: EvaluationReport = {
-    ...systemReport(model, base, metricIntervals(base, resampling)),
-    dataset: {
-      name: beir,
-      split: settings.splitName,
-      documents: split.corpus.length,
-      queries: split.queries.length,
-      evaluated: base.perQuery.size,
-      dropped: base.dropped,
-      missingDocIds: split.missingDocIds,
-    },
+  const tuned = flags.compare ? await evaluate(flags.compare, 'compare') : null;
+  const report = evaluationReport({
+    task,
+    dataset: { name: beir, split: settings.splitName, missingDocIds: split.missingDocIds },
+    base: { name: model, result: base },
+    compared: tuned && flags.compare ? { name: flags.compare, result: tuned } : null,
     resampling,
-  };
-  let tuned: RetrievalResult | null = null;
-  if (flags.compare) {
-    tuned = await evaluate(flags.compare, 'compare');
-    report.compare = systemReport(flags.compare, tuned, metricIntervals(tuned, resampling));
-    report.comparison = compareSystems(base, tuned, resampling);
-  }
-  addEvidence(report, task, base, tuned, resampling);
+  });
   const reranked = await rerankSection(flags, model, base, task, settings);
   await writeFile(reportPath, `${JSON.stringify({ ...report, ...reranked }, null, 2)}\n`);
   console.log(summary(report));

@@ -1,5 +1,5 @@
 import { basename, dirname, resolve } from 'node:path';
-import Papa from 'papaparse';
+import { pairsCsv } from '../../lib/data/pairs-csv.ts';
 import { DEFAULT_FILTER_TOP_K } from '../../lib/generate/consistency.ts';
 import { generateForCorpus } from '../../lib/generate/generator.ts';
 import { parseExampleQueries, parseGenerationCorpus } from '../../lib/generate/inputs.ts';
@@ -14,7 +14,7 @@ import { roundTripRanks } from '../../lib/generate/round-trip.ts';
 import { DEFAULT_SAMPLING, type SamplingSettings } from '../../lib/generate/settings.ts';
 import type { TransformersGenerator } from '../../lib/generate/transformers-generator.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
-import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { CliError, countFlag, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import { BACKEND_FLAG, BACKEND_USAGE, initBackend, readText, writeOutput } from '../io.ts';
 import {
   loadPromptedModel,
@@ -55,13 +55,6 @@ const FLAGS = {
   ...BACKEND_FLAG,
 } as const;
 
-function wholeNumber(value: string | undefined, flag: string, fallback: number): number {
-  const n = numberFlag(value, flag, fallback);
-  if (!Number.isInteger(n) || n < 1)
-    throw new CliError(`--${flag} expects a whole number ≥ 1, got "${value}"`);
-  return n;
-}
-
 function samplingFrom(flags: ReturnType<typeof parseFlags<typeof FLAGS>>): SamplingSettings {
   const d = DEFAULT_SAMPLING;
   const temperature = numberFlag(flags.temperature, 'temperature', d.temperature);
@@ -73,8 +66,8 @@ function samplingFrom(flags: ReturnType<typeof parseFlags<typeof FLAGS>>): Sampl
   return {
     temperature,
     topP,
-    maxNewTokens: wholeNumber(flags['max-new-tokens'], 'max-new-tokens', d.maxNewTokens),
-    perDocument: wholeNumber(flags['per-doc'], 'per-doc', d.perDocument),
+    maxNewTokens: countFlag(flags['max-new-tokens'], 'max-new-tokens', d.maxNewTokens),
+    perDocument: countFlag(flags['per-doc'], 'per-doc', d.perDocument),
     seed: numberFlag(flags.seed, 'seed', d.seed),
   };
 }
@@ -107,7 +100,7 @@ export const generate: Command = {
     const generatorDir = required(flags.generator, 'generator');
     const outPath = required(flags.out, 'out');
     const sampling = samplingFrom(flags);
-    const topK = wholeNumber(flags['filter-top-k'], 'filter-top-k', DEFAULT_FILTER_TOP_K);
+    const topK = countFlag(flags['filter-top-k'], 'filter-top-k', DEFAULT_FILTER_TOP_K);
     const corpus = parseGenerationCorpus(await readText(corpusPath), basename(corpusPath));
     const examples = parseExampleQueries(await readText(examplesPath), basename(examplesPath));
     if (examples.length < MIN_EXAMPLES || examples.length > MAX_EXAMPLES)
@@ -139,13 +132,7 @@ export const generate: Command = {
     const counts = countVerdicts(filtered);
     const kept = filtered.filter((q) => q.verdict === 'kept');
     const pairs = toTrainingPairs(kept, corpus);
-    await writeOutput(
-      outPath,
-      Papa.unparse({
-        fields: ['query', 'positive'],
-        data: pairs.map((p) => [p.query, p.positive]),
-      }),
-    );
+    await writeOutput(outPath, pairsCsv(pairs, { negatives: 0 }));
     console.log(
       `generated ${counts.generated} queries for ${corpus.length} documents` +
         ` (${unparsable} continuations held no query)\n` +

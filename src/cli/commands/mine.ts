@@ -1,7 +1,4 @@
-import { basename } from 'node:path';
-import Papa from 'papaparse';
-import { parseDataset } from '../../lib/data/parser.ts';
-import type { TrainingPair } from '../../lib/data/pairs.ts';
+import { pairsCsv } from '../../lib/data/pairs-csv.ts';
 import {
   miningStatistics,
   type Distribution,
@@ -19,18 +16,18 @@ import {
 import { rankForMining } from '../../lib/mine/rank.ts';
 import { mineHardNegatives } from '../../lib/mine/select.ts';
 import { miningTask } from '../../lib/mine/task.ts';
-import { minedPairs, negativeColumns } from '../../lib/mine/version.ts';
+import { minedPairs } from '../../lib/mine/version.ts';
 import { rescoreForMining, rescores } from '../../lib/mine/rescore.ts';
 import type { MiningInput } from '../../lib/mine/select.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
-import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { CliError, countFlag, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import { loadCrossEncoderDir } from '../cross-encoder-dir.ts';
 import { miningReview } from '../mining-review.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
   initBackend,
-  readInput,
+  readPairsFile,
   readText,
   writeOutput,
 } from '../io.ts';
@@ -127,25 +124,8 @@ function optionsFrom(flags: Flags): Partial<MiningOptions> {
   };
 }
 
-async function readPairs(path: string): Promise<TrainingPair[]> {
-  const { pairs, report } = parseDataset(await readInput(path), { fileName: basename(path) });
-  if (report.rejected.length)
-    console.warn(
-      `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
-    );
-  return pairs;
-}
-
 async function readCorpus(path: string): Promise<string[]> {
   return parseCorpus(await readText(path), path);
-}
-
-/** The rows as CSV; papaparse quotes fields with commas, quotes, line breaks or edge spaces. */
-function toCsv(pairs: readonly TrainingPair[], numNegatives: number): string {
-  return Papa.unparse({
-    fields: ['query', 'positive', ...negativeColumns(numNegatives)],
-    data: pairs.map((p) => [p.query, p.positive, ...p.negatives]),
-  });
 }
 
 const SKIP_LABELS = {
@@ -234,11 +214,9 @@ export const mine: Command = {
     const dataPath = required(flags.data, 'data');
     const outPath = required(flags.out, 'out');
     const options = optionsFrom(flags);
-    const batchSize = numberFlag(flags['batch-size'], 'batch-size', 32);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new CliError(`--batch-size expects a whole number ≥ 1, got "${flags['batch-size']}"`);
+    const batchSize = countFlag(flags['batch-size'], 'batch-size', 32);
     try {
-      const pairs = await readPairs(dataPath);
+      const pairs = await readPairsFile(dataPath);
       const extraCorpus = flags.corpus ? await readCorpus(flags.corpus) : [];
       const task = miningTask(pairs, { extraCorpus });
       const plan = planMining(
@@ -259,7 +237,7 @@ export const mine: Command = {
       const decided = await rescored(flags['cross-encoder'], input, task.queries, plan, batchSize);
       const result = mineHardNegatives(decided, options);
       const mined = minedPairs(pairs, task, result);
-      await writeOutput(outPath, toCsv(mined.pairs, plan.numNegatives));
+      await writeOutput(outPath, pairsCsv(mined.pairs, { negatives: plan.numNegatives }));
       if (flags.review)
         await writeOutput(
           flags.review,

@@ -1,21 +1,12 @@
-import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import {
-  scoresToWeights,
-  WeightColumnError,
-  withWeightColumn,
-} from '../../lib/clicks/weight-column.ts';
-import { parseDataset } from '../../lib/data/parser.ts';
 import { isRelevantPair, type TrainingPair } from '../../lib/data/pairs.ts';
 import type { SentenceModel } from '../../lib/model/folder.ts';
-import { sniffDataset } from '../../lib/data/sniff.ts';
 import { sentenceTransformersFolder } from '../../lib/export/folder.ts';
 import { modelCard } from '../../lib/export/model-card.ts';
 import * as tf from '@tensorflow/tfjs';
 import { deviceLimits } from '../../lib/env/webgpu-device.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { promptPairs, recordRetrievalPrompts } from '../../lib/model/prompts.ts';
-import { decodeCheckpoint, encodeCheckpoint } from '../../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
 import { crossEncoderMargins, scoreColumnMargins } from '../../lib/train/gpl-labels.ts';
 import { loraExport } from '../../lib/train/lora.ts';
@@ -29,17 +20,19 @@ import {
   type MemoryPlan,
 } from '../../lib/train/memory-plan.ts';
 import { planContext } from '../../lib/train/plan-context.ts';
-import { modelForRun, Trainer, type TrainerState } from '../../lib/train/trainer.ts';
+import { TrainingSession } from '../../lib/train/session.ts';
+import { modelForRun, Trainer } from '../../lib/train/trainer.ts';
 import { formatBytes } from '../../lib/util/format.ts';
 import { withPeakMemory } from '../peak-memory.ts';
-import { CliError, EXIT, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { CliError, numberFlag, parseFlags, required, type Command } from '../args.ts';
+import { fileCheckpointStore, readCheckpoint } from '../checkpoints.ts';
 import { loadCrossEncoderDir } from '../cross-encoder-dir.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,
   initBackend,
   loadModelDir,
-  readInput,
+  readPairsFile,
   writeFolder,
   writeOutput,
 } from '../io.ts';
@@ -175,54 +168,6 @@ function configFrom(flags: Flags): TrainConfig {
   }
 }
 
-async function readPairs(path: string, weightColumn?: string): Promise<TrainingPair[]> {
-  const bytes = await readInput(path);
-  const fileName = basename(path);
-  try {
-    // The weight column is read as the parser's numeric score column, then moved to `weight`.
-    const mapping =
-      weightColumn === undefined
-        ? undefined
-        : withWeightColumn(
-            sniffDataset(bytes, { fileName, wholeFile: true }).mapping,
-            weightColumn,
-          );
-    const { pairs, report } = parseDataset(bytes, { fileName, mapping });
-    if (report.rejected.length)
-      console.warn(
-        `${path}: ${report.rejected.length} rows rejected (run \`validate\` for the list)`,
-      );
-    // A grade-0 row is a judged non-relevant document, not a positive to learn from.
-    const relevant = pairs.filter(isRelevantPair);
-    return weightColumn === undefined ? relevant : scoresToWeights(relevant, weightColumn);
-  } catch (e) {
-    if (e instanceof WeightColumnError) throw new CliError(`${path}: ${e.message}`, EXIT.input);
-    throw e;
-  }
-}
-
-/** A checkpoint file, or the highest-step `step-N.safetensors` in a folder. */
-async function readCheckpoint(path: string): Promise<TrainerState> {
-  let file = path;
-  try {
-    const names = (await readdir(path)).filter((n) => /^step-\d+\.safetensors$/.test(n));
-    if (!names.length)
-      throw new CliError(`${path} holds no step-N.safetensors checkpoint`, EXIT.input);
-    names.sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
-    file = join(path, names[names.length - 1]);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR')
-      throw new CliError(`cannot read ${path}: ${(e as Error).message}`, EXIT.input);
-  }
-  try {
-    return decodeCheckpoint(await readInput(file));
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${file}: ${(e as Error).message}`, EXIT.input);
-  }
-}
-
 /** The plan before any step: refused with exit 2 when it cannot fit, printed when it can. */
 function checkMemory(
   model: SentenceModel,
@@ -284,7 +229,7 @@ export const train: Command = {
     const prompts = retrievalPromptsFromFlags(model, flags);
     const pairs = promptPairs(
       await teacherLabels(
-        await readPairs(dataPath, flags['weight-column']),
+        (await readPairsFile(dataPath, flags['weight-column'])).filter(isRelevantPair),
         config,
         flags['cross-encoder'],
       ),
@@ -310,32 +255,46 @@ export const train: Command = {
     console.log(
       `training ${trainer.totalSteps} steps on ${pairs.length} pairs (${backend})${resume ? `, resuming at step ${resume.step}` : ''}`,
     );
-    while (!trainer.done) {
-      let m;
-      try {
-        const measured = await withPeakMemory(() => trainer.trainStep());
-        m = measured.result;
-        peakBytes = Math.max(peakBytes, measured.peakBytes);
-      } catch (e) {
-        if (!isOutOfMemory(e)) throw e;
-        const where = lastCheckpoint
-          ? `the last checkpoint is ${lastCheckpoint} (--resume it)`
-          : 'no checkpoint was written (--checkpoint-every N keeps one)';
-        const fix = memoryFixes(planContext(runModel, pairs, plan.budget), config)[0];
-        throw new CliError(
-          `ran out of ${backend} memory in step ${trainer.step + 1} (planned ${formatBytes(plan.total)}); ${where}${fix ? `; try ${fix.flags}` : ''}`,
-          2,
-        );
-      }
-      losses.push(m.loss);
-      pairsSeen += m.pairs;
-      console.log(
-        `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ${(m.pairs / m.seconds).toFixed(1)} pairs/s`,
+    const checkpointDir = join(outDir, 'checkpoints');
+    const session = new TrainingSession(
+      trainer,
+      {
+        checkpoints: fileCheckpointStore(checkpointDir),
+        checkpointEvery: config.checkpointEvery,
+        // The output folder holds the final weights; checkpoints are only for resuming.
+        checkpointAtEnd: false,
+        evalEvery: 0,
+        runStep: async (step) => {
+          const measured = await withPeakMemory(step);
+          peakBytes = Math.max(peakBytes, measured.peakBytes);
+          return measured.result;
+        },
+      },
+      {
+        onStep: (m) => {
+          losses.push(m.loss);
+          pairsSeen += m.pairs;
+          console.log(
+            `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  ${(m.pairs / m.seconds).toFixed(1)} pairs/s`,
+          );
+        },
+        onCheckpoint: (step) => {
+          lastCheckpoint = join(checkpointDir, `step-${step}.safetensors`);
+        },
+      },
+    );
+    try {
+      await session.run();
+    } catch (e) {
+      if (!isOutOfMemory(e)) throw e;
+      const where = lastCheckpoint
+        ? `the last checkpoint is ${lastCheckpoint} (--resume it)`
+        : 'no checkpoint was written (--checkpoint-every N keeps one)';
+      const fix = memoryFixes(planContext(runModel, pairs, plan.budget), config)[0];
+      throw new CliError(
+        `ran out of ${backend} memory in step ${trainer.step + 1} (planned ${formatBytes(plan.total)}); ${where}${fix ? `; try ${fix.flags}` : ''}`,
+        2,
       );
-      if (config.checkpointEvery && m.step % config.checkpointEvery === 0 && !trainer.done) {
-        lastCheckpoint = join(outDir, 'checkpoints', `step-${m.step}.safetensors`);
-        await writeOutput(lastCheckpoint, encodeCheckpoint(await trainer.snapshot()));
-      }
     }
     const seconds = (performance.now() - started) / 1000;
     const readme = modelCard({

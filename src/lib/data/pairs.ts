@@ -1,5 +1,5 @@
 /**
- * One training example as the trainer consumes it: MultipleNegativesRankingLoss scores the query
+ * One pair as the trainer consumes it: MultipleNegativesRankingLoss scores the query
  * against every positive of the batch, then against every explicit negative (sentence-transformers'
  * (anchor, positive, negative_1, …, negative_n) columns).
  */

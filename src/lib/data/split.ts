@@ -63,15 +63,22 @@ export function chooseEvalQueries(
   return new Set([...chosen, ...tied.slice(0, k - chosen.length)]);
 }
 
-/** Splits pairs by query, so that no query is in both sets (no leakage into evaluation). */
+/**
+ * Splits pairs by query, so that no query is in both sets (no leakage into evaluation). `held`
+ * is either the split's settings (the queries are chosen here) or the queries a stored dataset
+ * already holds out (`DatasetRecord.evalQueries`, chosen when it was made).
+ */
 export function splitByQuery(
   pairs: readonly TrainingPair[],
-  options: Partial<SplitOptions> = {},
+  held: Partial<SplitOptions> | ReadonlySet<string> = {},
 ): QuerySplit {
-  const evalQueries = chooseEvalQueries(
-    pairs.map((p) => p.query),
-    options,
-  );
+  const evalQueries =
+    held instanceof Set
+      ? new Set(held)
+      : chooseEvalQueries(
+          pairs.map((p) => p.query),
+          held as Partial<SplitOptions>,
+        );
   const split: QuerySplit = { train: [], eval: [], evalQueries };
   for (const p of pairs) (evalQueries.has(p.query) ? split.eval : split.train).push(p);
   return split;

@@ -15,19 +15,12 @@ import {
 } from './bootstrap.ts';
 import { compareSystems, metricIntervals } from './compare.ts';
 import { holmAdjust } from './holm.ts';
-import { systemReport, type EvaluationReport, type SystemReport } from './report.ts';
+import { evaluateModel, type CandidateStats, type CandidateSummary } from './evaluate-model.ts';
 import type { RetrievalMetrics } from './metrics.ts';
-import {
-  evaluateRetrieval,
-  type RetrievalResult,
-  type RetrievalStage,
-  type RetrievalTask,
-} from './retrieval.ts';
-import { SentenceEncoder } from '../model/encoder.ts';
+import { reportDataset, systemReport, type EvaluationReport, type SystemReport } from './report.ts';
+import type { RetrievalStage, RetrievalTask } from './retrieval.ts';
 import type { SentenceModel } from '../model/folder.ts';
-import { estimateTrainingMemory } from '../train/memory-plan.ts';
-import { retrievalPrompts, withPrompt } from '../model/prompts.ts';
-import { summarizeModel, type ModelSummary } from '../model/summary.ts';
+import { throwIfCancelled } from '../util/cancel.ts';
 
 /** The metric the ranking and the significance test use. */
 export const RANKING_METRIC = 'ndcg@10';
@@ -35,98 +28,9 @@ export const RANKING_METRIC = 'ndcg@10';
 export const SIGNIFICANCE_LEVEL = 0.05;
 export const MIN_CANDIDATES = 2;
 export const MAX_CANDIDATES = 5;
-/**
- * The memory column's training step: TrainConfig's default batch of 32 pairs, each text 128
- * tokens long (the Model page's default) or the model's limit when that is lower.
- */
-export const MEMORY_STEP = Object.freeze({ batchSize: 32, tokens: 128 });
-
-/** What the table shows about a model beside its metrics. */
-export interface CandidateStats {
-  parameters: number;
-  /** Width of the sentence embedding (the pooled hidden size). */
-  dimension: number;
-  /** Tokens per text after truncation (`max_seq_length`). */
-  maxTokens: number;
-  /** Corpus texts embedded per second on this machine, over the whole corpus; null if unmeasured. */
-  docsPerSecond: number | null;
-  /** Bytes of one float32 training step at `MEMORY_STEP` (`estimateTrainingMemory`'s total). */
-  trainingMemory: number;
-}
-
-/** The Model page's summary of a model plus what a memory estimate needs. */
-export type CandidateSummary = ModelSummary & { intermediateSize: number };
-
-export interface ModelEvaluation {
-  result: RetrievalResult;
-  stats: CandidateStats;
-  summary: CandidateSummary;
-}
-
-export interface EvaluateModelOptions {
-  batchSize?: number;
-  onProgress?: (stage: RetrievalStage, done: number, total: number) => void;
-  /** Milliseconds since some origin; `performance.now` unless a test stands in. */
-  now?: () => number;
-}
 
 export class BakeoffError extends Error {
   override name = 'BakeoffError';
-}
-
-function candidateStats(summary: CandidateSummary, docsPerSecond: number | null): CandidateStats {
-  const seqLength = Math.min(MEMORY_STEP.tokens, summary.maxSeqLength);
-  const memory = estimateTrainingMemory(summary, { batchSize: MEMORY_STEP.batchSize, seqLength });
-  return {
-    parameters: summary.parameters,
-    // Every pooling mode (mean, CLS, max) keeps the hidden size.
-    dimension: summary.hiddenSize,
-    maxTokens: summary.maxSeqLength,
-    docsPerSecond,
-    trainingMemory: memory.total,
-  };
-}
-
-/**
- * One model on one task: `evaluateRetrieval` with the model's encoder, timing the corpus as it
- * is embedded. One batch of the corpus is embedded first and thrown away, so that the time is
- * the model's and not the backend's first-use cost (kernel compilation, buffer pools), which
- * would otherwise fall on whichever model runs first. The corpus is the first thing
- * `evaluateRetrieval` embeds, so the clock starts with the call and stops at the corpus's last
- * batch. The single-model evaluation (`eval`) and the bake-off both run this.
- */
-export async function evaluateModel(
-  model: SentenceModel,
-  task: RetrievalTask,
-  options: EvaluateModelOptions = {},
-): Promise<ModelEvaluation> {
-  const { batchSize = 32, onProgress, now = () => performance.now() } = options;
-  const encoder = new SentenceEncoder(model);
-  const prompts = retrievalPrompts(model.prompts);
-  try {
-    await encoder.embed(
-      withPrompt(
-        task.corpus.slice(0, batchSize).map((d) => d.text),
-        prompts.document,
-      ),
-      { batchSize },
-    );
-    const start = now();
-    let corpusMs = 0;
-    const result = await evaluateRetrieval(encoder, task, {
-      batchSize,
-      prompts,
-      onProgress: (stage, done, total) => {
-        if (stage === 'corpus' && done === total) corpusMs = now() - start;
-        onProgress?.(stage, done, total);
-      },
-    });
-    const summary = { ...summarizeModel(model), intermediateSize: model.config.intermediate_size };
-    const docsPerSecond = corpusMs > 0 ? task.corpus.length / (corpusMs / 1000) : null;
-    return { result, stats: candidateStats(summary, docsPerSecond), summary };
-  } finally {
-    encoder.dispose();
-  }
 }
 
 /** The top two on the ranking metric: the first's lead, and whether it is more than chance. */
@@ -179,13 +83,6 @@ export interface BakeoffReportInput {
   resampling?: ResamplingOptions;
 }
 
-/** Relevant ids the corpus lacks (they count as never retrieved). */
-export function missingDocIds(task: RetrievalTask): string[] {
-  const corpus = new Set(task.corpus.map((d) => d.id));
-  const relevant = new Set([...task.relevant.values()].flatMap((ids) => [...ids]));
-  return [...relevant].filter((id) => !corpus.has(id));
-}
-
 /** Ranks evaluated models by nDCG@10 with their intervals and tests the top two. */
 export function bakeoffReport(input: BakeoffReportInput): BakeoffReport {
   const resampling = { ...DEFAULT_RESAMPLING, ...input.resampling };
@@ -220,17 +117,8 @@ export function bakeoffReport(input: BakeoffReportInput): BakeoffReport {
       })),
     };
   }
-  const reference = ranked[0]?.result;
   return {
-    dataset: {
-      name: input.dataset.name,
-      split: input.dataset.split,
-      documents: input.task.corpus.length,
-      queries: input.task.queries.length,
-      evaluated: reference?.perQuery.size ?? 0,
-      dropped: reference?.dropped ?? [],
-      missingDocIds: input.dataset.missingDocIds,
-    },
+    dataset: reportDataset(input.task, input.dataset, ranked[0]?.result),
     resampling,
     rankedBy: RANKING_METRIC,
     models,
@@ -273,10 +161,11 @@ export interface BakeoffOptions {
   resampling?: ResamplingOptions;
   onEvent?: (event: BakeoffEvent) => void;
   /**
-   * Whether the person cancelled: a failure then stops the bake-off, where otherwise it only
-   * fails its candidate (a Hub model that is not found does not cost the others their result).
+   * The person's Cancel: once aborted, a failure stops the bake-off with CancelledError, where
+   * otherwise it only fails its candidate (a Hub model that is not found does not cost the
+   * others their result).
    */
-  isCancelled?: () => boolean;
+  signal?: AbortSignal;
   now?: () => number;
 }
 
@@ -291,7 +180,7 @@ export async function runBakeoff(
   candidates: readonly BakeoffCandidate[],
   options: BakeoffOptions,
 ): Promise<BakeoffOutcome> {
-  const { task, onEvent, isCancelled = () => false } = options;
+  const { task, onEvent, signal } = options;
   if (candidates.length < MIN_CANDIDATES || candidates.length > MAX_CANDIDATES) {
     throw new BakeoffError(
       `a bake-off compares ${MIN_CANDIDATES} to ${MAX_CANDIDATES} models, got ${candidates.length}`,
@@ -319,7 +208,7 @@ export async function runBakeoff(
       const score = evaluation.result.metrics[RANKING_METRIC];
       onEvent?.({ type: 'evaluated', candidate: i, stats: evaluation.stats, score });
     } catch (e) {
-      if (isCancelled()) throw e;
+      throwIfCancelled(signal, 'the bake-off');
       const error = e instanceof Error ? e.message : String(e);
       failed.push({ model: candidate.name, error });
       onEvent?.({ type: 'failed', candidate: i, error });

@@ -5,14 +5,9 @@
  * its first relevant rank, nDCG@10 and top-10 list under each system, and the JSON report the
  * CLI writes too. Plain data, so it crosses a worker boundary as it is.
  */
-import {
-  DEFAULT_RESAMPLING,
-  type ConfidenceInterval,
-  type ResamplingOptions,
-} from './bootstrap.ts';
-import { compareSystems, metricIntervals } from './compare.ts';
-import { addEvidence, type Comparison, type MetricSource } from './evidence.ts';
-import { systemReport, type EvaluationReport } from './report.ts';
+import type { ConfidenceInterval, ResamplingOptions } from './bootstrap.ts';
+import type { Comparison, MetricSource } from './evidence.ts';
+import { evaluationReport, type EvaluationReport, type SystemResult } from './report.ts';
 import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
 
 /** How many hits of each query the per-query view lists. */
@@ -21,11 +16,7 @@ export const TOP_LIST_LENGTH = 10;
 /** The per-query metric the scatter plot and the "change" column use. */
 export const QUERY_METRIC = 'ndcg@10';
 
-export interface SystemResult {
-  /** How the report names the model: `hub:repo@revision`, `run:<id>@<step>`, …. */
-  name: string;
-  result: RetrievalResult;
-}
+export type { SystemResult };
 
 export interface MetricRow {
   key: string;
@@ -105,9 +96,14 @@ function querySide(
 
 export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
   const { task, base, tuned } = input;
-  const resampling = { ...DEFAULT_RESAMPLING, ...input.resampling };
-  const baseIntervals = metricIntervals(base.result, resampling);
-  const comparison = tuned ? compareSystems(base.result, tuned.result, resampling) : null;
+  const report = evaluationReport({
+    task,
+    dataset: input.dataset,
+    base,
+    compared: tuned,
+    resampling: input.resampling,
+  });
+  const comparison = report.comparison;
 
   const corpusText = new Map(task.corpus.map((d) => [d.id, d.text]));
   const documents: Record<string, string> = {};
@@ -133,36 +129,11 @@ export function evaluationOutcome(input: OutcomeInput): EvaluationOutcome {
       return row;
     });
 
-  const missingDocIds = [...new Set([...task.relevant.values()].flatMap((ids) => [...ids]))].filter(
-    (id) => !corpusText.has(id),
-  );
-  const report: EvaluationReport = {
-    ...systemReport(base.name, base.result, baseIntervals),
-    dataset: {
-      name: input.dataset.name,
-      split: input.dataset.split,
-      documents: task.corpus.length,
-      queries: task.queries.length,
-      evaluated: base.result.perQuery.size,
-      dropped: base.result.dropped,
-      missingDocIds,
-    },
-    resampling,
-  };
-  if (tuned && comparison) {
-    report.compare = systemReport(
-      tuned.name,
-      tuned.result,
-      metricIntervals(tuned.result, resampling),
-    );
-    report.comparison = comparison;
-  }
-  addEvidence(report, task, base.result, tuned?.result ?? null, resampling);
   const testOf = (source: MetricSource, key: string) =>
     report.comparisons?.find((c) => c.source === source && c.metric === key) ?? null;
   const metrics: MetricRow[] = Object.keys(base.result.metrics).map((key) => ({
     key,
-    base: baseIntervals[key],
+    base: report.intervals[key],
     tuned: comparison?.[key].tuned ?? null,
     difference: comparison?.[key].difference ?? null,
     pValue: comparison?.[key].pValue ?? null,

@@ -3,10 +3,15 @@
  * the metric keys at the top level of each system (`ndcg@10`, `mrr@10`, …), per-query values
  * under `perQuery`, and with a second system the paired comparison under `comparison`.
  */
-import type { ConfidenceInterval } from './bootstrap.ts';
-import type { MetricComparison } from './compare.ts';
-import type { Comparison, GradedReport } from './evidence.ts';
+import {
+  DEFAULT_RESAMPLING,
+  type ConfidenceInterval,
+  type ResamplingOptions,
+} from './bootstrap.ts';
+import { compareSystems, metricIntervals, type MetricComparison } from './compare.ts';
+import { addEvidence, type Comparison, type GradedReport } from './evidence.ts';
 import type { RetrievalMetrics } from './metrics.ts';
+import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
 
 /** One query's metric values and the rank of its first relevant document (null: not in the top k). */
 export type QueryReport = Record<string, number | null>;
@@ -51,4 +56,73 @@ export interface EvaluationReport extends SystemReport {
   comparison?: Record<string, MetricComparison>;
   /** Both metric sets as one family of paired tests, Holm-adjusted (`comparisonFamily`). */
   comparisons?: Comparison[];
+}
+
+/** One evaluated model and how the report names it (`hub:repo@revision`, a folder, …). */
+export interface SystemResult {
+  name: string;
+  result: RetrievalResult;
+}
+
+/** Which data a report is about; `missingDocIds` is computed from the task when not given. */
+export interface ReportDataset {
+  name: string;
+  split: string;
+  missingDocIds?: string[];
+}
+
+/** Relevant ids the corpus lacks (they count as never retrieved). */
+export function missingDocIds(task: RetrievalTask): string[] {
+  const corpus = new Set(task.corpus.map((d) => d.id));
+  const relevant = new Set([...task.relevant.values()].flatMap((ids) => [...ids]));
+  return [...relevant].filter((id) => !corpus.has(id));
+}
+
+/** The report's `dataset` block; `reference` is the result whose evaluated and dropped queries it counts. */
+export function reportDataset(
+  task: RetrievalTask,
+  dataset: ReportDataset,
+  reference: RetrievalMetrics | undefined,
+): EvaluationReport['dataset'] {
+  return {
+    name: dataset.name,
+    split: dataset.split,
+    documents: task.corpus.length,
+    queries: task.queries.length,
+    evaluated: reference?.perQuery.size ?? 0,
+    dropped: reference?.dropped ?? [],
+    missingDocIds: dataset.missingDocIds ?? missingDocIds(task),
+  };
+}
+
+/**
+ * The evaluation report of one model, or of a base and a compared model on the same task:
+ * every metric's bootstrap interval and trec_eval's graded measures, and with a compared model the
+ * paired comparison and the Holm-adjusted family of tests. The CLI's
+ * `eval --report` and the Evaluate page's download are this object.
+ */
+export function evaluationReport(input: {
+  task: RetrievalTask;
+  dataset: ReportDataset;
+  base: SystemResult;
+  compared: SystemResult | null;
+  resampling?: ResamplingOptions;
+}): EvaluationReport {
+  const { base, compared } = input;
+  const resampling = { ...DEFAULT_RESAMPLING, ...input.resampling };
+  const report: EvaluationReport = {
+    ...systemReport(base.name, base.result, metricIntervals(base.result, resampling)),
+    dataset: reportDataset(input.task, input.dataset, base.result),
+    resampling,
+  };
+  if (compared) {
+    report.compare = systemReport(
+      compared.name,
+      compared.result,
+      metricIntervals(compared.result, resampling),
+    );
+    report.comparison = compareSystems(base.result, compared.result, resampling);
+  }
+  addEvidence(report, input.task, base.result, compared?.result ?? null, resampling);
+  return report;
 }

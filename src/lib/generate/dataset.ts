@@ -6,7 +6,8 @@
  */
 import type { TrainingPair } from '../data/pairs.ts';
 import { chooseEvalQueries } from '../data/split.ts';
-import type { DatasetRecord, DatasetSource } from '../store/schema.ts';
+import { datasetRecord, type NewDatasetRecord } from '../store/dataset-record.ts';
+import type { DatasetSource } from '../store/schema.ts';
 import type { ExampleQuery } from './prompt.ts';
 
 export interface GeneratedDatasetInput {
@@ -20,7 +21,7 @@ export interface GeneratedDatasetInput {
 }
 
 export function generatedDataset(input: GeneratedDatasetInput): {
-  record: Omit<DatasetRecord, 'status' | 'chunkCount'>;
+  record: NewDatasetRecord;
   pairs: TrainingPair[];
 } {
   const real = input.examples
@@ -33,16 +34,14 @@ export function generatedDataset(input: GeneratedDatasetInput): {
       : [...chooseEvalQueries(input.pairs.map((p) => p.query))];
   return {
     pairs,
-    record: {
+    record: datasetRecord({
       id: input.id,
       name: input.name,
-      version: 1,
       source: input.source,
       created: input.created,
       columns: { query: 'query', positive: 'positive', negatives: [] },
-      counts: { pairs: pairs.length, rejected: 0, warnings: 0, duplicates: 0 },
+      counts: { pairs: pairs.length },
       evalQueries,
-      kind: 'pairs',
-    },
+    }),
   };
 }

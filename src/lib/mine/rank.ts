@@ -10,6 +10,7 @@ import { stackRows } from '../eval/retrieval.ts';
 import { exactTopK, type Neighbor } from '../eval/topk.ts';
 import type { MiningInput } from './select.ts';
 import type { MiningTask } from './task.ts';
+import { throwIfCancelled } from '../util/cancel.ts';
 
 export type MiningStage = 'corpus' | 'queries' | 'ranking';
 
@@ -17,25 +18,16 @@ export interface RankOptions {
   /** Texts per embedding batch (default 32). */
   batchSize?: number;
   onProgress?: (stage: MiningStage, done: number, total: number) => void;
-  /** Checked between slices of work; an aborted signal ends mining with MiningCancelledError. */
+  /** Checked between slices of work; an aborted signal ends mining with CancelledError. */
   signal?: AbortSignal;
   /** Prepended before embedding only: the mined negatives are the corpus texts as they are. */
   prompts?: RetrievalPrompts;
 }
 
-export class MiningCancelledError extends Error {
-  override name = 'MiningCancelledError';
-  constructor() {
-    super('mining was cancelled');
-  }
-}
-
 /** Batches per slice of embedding work between two checks of the signal. */
 const SLICE_BATCHES = 8;
 
-function checkSignal(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new MiningCancelledError();
-}
+const checkSignal = (signal: AbortSignal | undefined) => throwIfCancelled(signal, 'mining');
 
 /**
  * Lets the event loop run (a worker's cancel message is a task, not a microtask): backends whose

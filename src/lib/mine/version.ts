@@ -2,6 +2,8 @@
  * Turns a mining result into rows to train on and, for a stored dataset, into its next version.
  */
 import type { TrainingPair } from '../data/pairs.ts';
+import { negativeColumns } from '../data/pairs-csv.ts';
+import { datasetRecord, type NewDatasetRecord } from '../store/dataset-record.ts';
 import type { DatasetRecord } from '../store/schema.ts';
 import type { MiningResult } from './select.ts';
 import type { MiningTask } from './task.ts';
@@ -39,11 +41,6 @@ export function minedPairs(
   return { pairs: out, dropped };
 }
 
-/** `negative_1` … `negative_n`, the reference's n-tuple column names. */
-export function negativeColumns(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `negative_${i + 1}`);
-}
-
 const MINED_SUFFIX = / \(mined v\d+\)$/;
 
 /**
@@ -53,9 +50,9 @@ const MINED_SUFFIX = / \(mined v\d+\)$/;
 export function minedDatasetRecord(
   parent: DatasetRecord,
   version: { id: string; created: number; pairs: number; numNegatives: number },
-): Omit<DatasetRecord, 'status' | 'chunkCount'> {
+): NewDatasetRecord {
   const number = parent.version + 1;
-  const record: Omit<DatasetRecord, 'status' | 'chunkCount'> = {
+  return datasetRecord({
     id: version.id,
     name: `${parent.name.replace(MINED_SUFFIX, '')} (mined v${number})`,
     version: number,
@@ -69,10 +66,8 @@ export function minedDatasetRecord(
       ...(parent.columns.score === undefined ? {} : { score: parent.columns.score }),
       ...(parent.columns.grade === undefined ? {} : { grade: parent.columns.grade }),
     },
-    counts: { pairs: version.pairs, rejected: 0, warnings: 0, duplicates: 0 },
-    kind: 'pairs',
-  };
-  if (parent.evalQueries) record.evalQueries = [...parent.evalQueries];
-  if (parent.splitSeed !== undefined) record.splitSeed = parent.splitSeed;
-  return record;
+    counts: { pairs: version.pairs },
+    evalQueries: parent.evalQueries,
+    splitSeed: parent.splitSeed,
+  });
 }

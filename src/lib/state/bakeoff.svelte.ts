@@ -1,10 +1,6 @@
 import { proxy } from 'comlink';
-import {
-  MAX_CANDIDATES,
-  MIN_CANDIDATES,
-  type BakeoffOutcome,
-  type CandidateStats,
-} from '../eval/bakeoff.ts';
+import { MAX_CANDIDATES, MIN_CANDIDATES, type BakeoffOutcome } from '../eval/bakeoff.ts';
+import type { CandidateStats } from '../eval/evaluate-model.ts';
 import type { RetrievalStage } from '../eval/retrieval.ts';
 import { DEFAULT_REVISION, assertRepoId } from '../hub/url.ts';
 import type { LocalModelEntry } from '../store/models.ts';
@@ -15,6 +11,7 @@ import { environment } from './environment.svelte.ts';
 import { DEFAULT_SETTINGS } from './evaluation.svelte.ts';
 import { models } from './models.svelte.ts';
 import { WorkerRun } from './worker-run.svelte.ts';
+import { exposeToTests } from './test-probes.ts';
 
 /** A model to compare: `name` labels it everywhere (the repo id, or the local model's name). */
 export interface Candidate {
@@ -175,3 +172,4 @@ class BakeoffState extends WorkerRun<EvaluationWorkerApi, 'done'> {
 }
 
 export const bakeoff = new BakeoffState();
+exposeToTests('bakeoff', () => bakeoff.workerTensors);

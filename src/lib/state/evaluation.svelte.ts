@@ -14,6 +14,7 @@ import type {
 } from '../../workers/evaluation.worker.ts';
 import { environment } from './environment.svelte.ts';
 import { WorkerRun, type RunPhase } from './worker-run.svelte.ts';
+import { exposeToTests } from './test-probes.ts';
 
 /** What the progress bar shows: the system and stage being worked on, and how far it is. */
 export interface EvaluationProgress {
@@ -136,3 +137,4 @@ class EvaluationState extends WorkerRun<EvaluationWorkerApi, 'done'> {
 }
 
 export const evaluation = new EvaluationState();
+exposeToTests('evaluation', () => evaluation.workerTensors);

@@ -21,6 +21,7 @@ import { spawnMiningWorker } from '../../workers/spawn.ts';
 import { datasets } from './datasets.svelte.ts';
 import { environment } from './environment.svelte.ts';
 import { WorkerRun, type RunPhase } from './worker-run.svelte.ts';
+import { exposeToTests } from './test-probes.ts';
 
 export type MiningPhase = RunPhase | 'review' | 'saving' | 'saved';
 
@@ -166,3 +167,4 @@ class MiningState extends WorkerRun<MiningWorkerApi, 'review' | 'saving' | 'save
 export type { MiningModel, MiningProgressStage };
 
 export const mining = new MiningState();
+exposeToTests('mining', () => mining.workerTensors);

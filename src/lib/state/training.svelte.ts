@@ -13,6 +13,7 @@ import {
   workerDeath,
 } from '../../workers/training-lock.ts';
 import { environment } from './environment.svelte.ts';
+import { exposeToTests } from './test-probes.ts';
 
 export type LivePhase =
   'loading' | 'running' | 'pausing' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'failed';
@@ -268,3 +269,4 @@ class TrainingState {
 }
 
 export const training = new TrainingState();
+exposeToTests('training', () => training.workerTensors);

@@ -1,4 +1,5 @@
 import type { Remote } from 'comlink';
+import { CancelledError } from '../util/cancel.ts';
 import type { WorkerHandle } from '../../workers/spawn.ts';
 
 /** What a worker that runs one job at a time answers besides the job itself. */
@@ -13,7 +14,8 @@ export type RunPhase = 'idle' | 'running' | 'cancelling' | 'cancelled' | 'failed
 /**
  * A state class that owns one worker and runs one job on it at a time: the worker is spawned on
  * first use, the phase follows the run, Cancel asks the worker to stop, and after every run the
- * tensors the worker still holds are read, for the page to show (0: the run released everything).
+ * tensors the worker still holds are read, for the end-to-end tests' probe (0: the run released
+ * everything).
  */
 export abstract class WorkerRun<Api extends RunWorkerApi, Ended extends string> {
   phase = $state<RunPhase | Ended>('idle');
@@ -23,7 +25,6 @@ export abstract class WorkerRun<Api extends RunWorkerApi, Ended extends string> 
 
   protected worker: WorkerHandle<Api> | null = null;
   private readonly spawn: () => WorkerHandle<Api>;
-  private cancelRequested = false;
 
   constructor(spawn: () => WorkerHandle<Api>) {
     this.spawn = spawn;
@@ -35,7 +36,6 @@ export abstract class WorkerRun<Api extends RunWorkerApi, Ended extends string> 
 
   cancel(): void {
     if (this.phase !== 'running') return;
-    this.cancelRequested = true;
     this.phase = 'cancelling';
     void this.worker?.api.cancel();
   }
@@ -43,15 +43,13 @@ export abstract class WorkerRun<Api extends RunWorkerApi, Ended extends string> 
   /** Runs `job` on the worker; its result is the phase the run ends in. */
   protected async execute(job: (api: Remote<Api>) => Promise<Ended>): Promise<void> {
     this.phase = 'running';
-    this.cancelRequested = false;
     this.error = null;
     this.workerTensors = null;
     const worker = (this.worker ??= this.spawn());
     try {
       this.phase = await job(worker.api);
     } catch (e) {
-      // The worker's cancellation error arrives as a plain Error; this side knows it asked for it.
-      if (this.cancelRequested) this.phase = 'cancelled';
+      if (e instanceof CancelledError) this.phase = 'cancelled';
       else {
         this.error = e instanceof Error ? e.message : String(e);
         this.phase = 'failed';

@@ -8,6 +8,7 @@ import {
 } from '../data/beir.ts';
 import type { TrainingPair } from '../data/pairs.ts';
 import { Sha256 } from '../data/sha256.ts';
+import { datasetRecord } from './dataset-record.ts';
 import { DatasetImport } from './datasets.ts';
 import type { Db } from './db.ts';
 import { NOTHING_SAVED, refusalOf, type ImportHooks, type ImportOutcome } from './imports.ts';
@@ -123,21 +124,18 @@ export async function importBeir(
       }
     }
 
-    job = await DatasetImport.begin(db, {
-      id: crypto.randomUUID(),
-      name: folder,
-      version: 1,
-      source: { fileName: `${folder}/`, size: totalBytes, sha256: hash.hex() },
-      created: Date.now(),
-      columns: { query: 'query', positive: 'document', negatives: [] },
-      counts: {
-        pairs: pairs.length,
-        rejected: 0,
-        warnings: split.missingDocIds.length,
-        duplicates: 0,
-      },
-      kind: 'beir',
-    });
+    job = await DatasetImport.begin(
+      db,
+      datasetRecord({
+        id: crypto.randomUUID(),
+        name: folder,
+        source: { fileName: `${folder}/`, size: totalBytes, sha256: hash.hex() },
+        created: Date.now(),
+        columns: { query: 'query', positive: 'document', negatives: [] },
+        counts: { pairs: pairs.length, warnings: split.missingDocIds.length },
+        kind: 'beir',
+      }),
+    );
     await job.add(pairs);
     await db.put('evalSets', {
       datasetId: job.record.id,

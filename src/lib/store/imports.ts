@@ -5,6 +5,7 @@ import type { DatasetReport } from '../data/report.ts';
 import { Sha256 } from '../data/sha256.ts';
 import { chooseEvalQueries, SPLIT_DEFAULTS, type SplitOptions } from '../data/split.ts';
 import { formatBytes } from '../util/format.ts';
+import { datasetRecord } from './dataset-record.ts';
 import { DatasetImport } from './datasets.ts';
 import type { Db } from './db.ts';
 import type { DatasetRecord } from './schema.ts';
@@ -179,16 +180,17 @@ export async function importPairs(
   const queries = new Set<string>();
   let job: DatasetImport | null = null;
   try {
-    job = await DatasetImport.begin(db, {
-      id: crypto.randomUUID(),
-      name: request.name,
-      version: 1,
-      source: { fileName: source.name, size: source.size, sha256: '' },
-      created: Date.now(),
-      columns: recordColumns(null),
-      counts: { pairs: 0, rejected: 0, warnings: 0, duplicates: 0 },
-      kind: 'pairs',
-    });
+    job = await DatasetImport.begin(
+      db,
+      datasetRecord({
+        id: crypto.randomUUID(),
+        name: request.name,
+        source: { fileName: source.name, size: source.size, sha256: '' },
+        created: Date.now(),
+        columns: recordColumns(null),
+        counts: { pairs: 0 },
+      }),
+    );
     const writer = job;
     const report = await parseDatasetStream(hashedPieces(source.stream(), hash), {
       fileName: source.name,

@@ -20,9 +20,16 @@ export interface SessionOptions {
   checkpoints: CheckpointStore;
   /** Checkpoint every N steps (0 = only at the end). */
   checkpointEvery: number;
+  /**
+   * Checkpoint when the run ends, completed or stopped (default true): the studio resumes and
+   * exports from it. The CLI writes the final weights as a folder instead.
+   */
+  checkpointAtEnd?: boolean;
   /** Evaluate every N steps (0 = only before the first step and at the end). */
   evalEvery: number;
   evaluate?: () => Promise<number>;
+  /** How a step is run: the CLI wraps it to measure each step's peak memory. */
+  runStep?: (step: () => Promise<StepMetrics>) => Promise<StepMetrics>;
 }
 
 export type SessionOutcome = 'completed' | 'stopped';
@@ -100,7 +107,8 @@ export class TrainingSession {
       if (this.stopRequested) break;
       let metrics: StepMetrics;
       try {
-        metrics = await this.trainer.trainStep();
+        const step = () => this.trainer.trainStep();
+        metrics = await (this.options.runStep ? this.options.runStep(step) : step());
         assertDeviceAlive();
       } catch (e) {
         await confirmDeviceAlive();
@@ -116,7 +124,7 @@ export class TrainingSession {
       if (checkpointEvery > 0 && step % checkpointEvery === 0) await this.checkpoint();
       if (evalEvery > 0 && step % evalEvery === 0) await this.evaluate();
     }
-    await this.checkpoint();
+    if (this.options.checkpointAtEnd ?? true) await this.checkpoint();
     for (const parked of this.parkedListeners.splice(0)) parked(this.trainer.step);
     if (this.trainer.done) {
       await this.evaluate();

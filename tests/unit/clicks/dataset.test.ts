@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectClickColumns, detectDocumentColumns } from '../../../src/lib/clicks/columns.ts';
-import { clickDatasetRecord, weightedPairsCsv } from '../../../src/lib/clicks/dataset.ts';
+import { clickDatasetRecord } from '../../../src/lib/clicks/dataset.ts';
+import { pairsCsv } from '../../../src/lib/data/pairs-csv.ts';
 import { describeRule } from '../../../src/lib/clicks/describe.ts';
 import { CLICK_RULE_DEFAULTS } from '../../../src/lib/clicks/rules.ts';
 import { withWeightColumn, scoresToWeights } from '../../../src/lib/clicks/weight-column.ts';
@@ -98,7 +99,7 @@ describe('ClickWorkbench on the committed fixture', () => {
 
   it('writes pairs as CSV that train --weight-column reads back to the same weighted pairs', () => {
     const { pairs } = workbench().build(CLICK_RULE_DEFAULTS)!;
-    const csv = new TextEncoder().encode(weightedPairsCsv(pairs));
+    const csv = new TextEncoder().encode(pairsCsv(pairs, { weight: true }));
     const mapping = withWeightColumn(
       sniffDataset(csv, { fileName: 'pairs.csv', wholeFile: true }).mapping,
       'weight',

@@ -74,4 +74,16 @@ describe('splitByQuery', () => {
       'maxEvalQueries must be 0 or more, got -1',
     );
   });
+
+  it('keeps the queries a stored dataset holds out, every row of them and no other', () => {
+    const pairs: TrainingPair[] = [
+      { query: 'm6 nut', positive: 'hex nut M6', negatives: [] },
+      { query: 'm8 bolt', positive: 'hex bolt M8', negatives: [] },
+      { query: 'm6 nut', positive: 'nylon lock nut M6', negatives: [] },
+    ];
+    const split = splitByQuery(pairs, new Set(['m6 nut', 'absent query']));
+    expect(split.eval).toEqual([pairs[0], pairs[2]]);
+    expect(split.train).toEqual([pairs[1]]);
+    expect(splitByQuery(pairs, new Set()).train).toEqual(pairs);
+  });
 });

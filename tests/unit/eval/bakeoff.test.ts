@@ -7,14 +7,14 @@ import { directorySource } from '../../../src/cli/fs-source.ts';
 import {
   BakeoffError,
   bakeoffReport,
-  missingDocIds,
   runBakeoff,
   verdictText,
   type BakeoffEvent,
-  type CandidateStats,
 } from '../../../src/lib/eval/bakeoff.ts';
+import type { CandidateStats } from '../../../src/lib/eval/evaluate-model.ts';
+import { CancelledError } from '../../../src/lib/util/cancel.ts';
+import { missingDocIds } from '../../../src/lib/eval/report.ts';
 import { metricIntervals } from '../../../src/lib/eval/compare.ts';
-import { evaluateRankings, type ScoredDoc } from '../../../src/lib/eval/metrics.ts';
 import { evaluateRetrieval, type RetrievalTask } from '../../../src/lib/eval/retrieval.ts';
 import {
   beirSplit,
@@ -25,28 +25,12 @@ import {
 } from '../../../src/lib/data/beir.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
+import { qrels, queryIds, system } from './ranked-systems.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const ranked = (...ids: string[]): ScoredDoc[] =>
-  ids.map((docId, i) => ({ docId, score: 1 - i / 100 }));
-
-// 30 queries q0..q29, each with one relevant document r<i>, ranked among four fillers.
-const queryIds = Array.from({ length: 30 }, (_, i) => `q${i}`);
-const qrels = new Map(queryIds.map((id, i) => [id, new Set([`r${i}`])]));
-const system = (rankOf: (i: number) => number) =>
-  evaluateRankings(
-    new Map(
-      queryIds.map((id, i) => {
-        const ids = ['x1', 'x2', 'x3', 'x4'];
-        ids.splice(rankOf(i) - 1, 0, `r${i}`);
-        return [id, ranked(...ids)];
-      }),
-    ),
-    qrels,
-  );
 const tableTask: RetrievalTask = {
   corpus: [],
   queries: queryIds.map((id) => ({ id, text: id })),
@@ -301,15 +285,21 @@ describe('runBakeoff', () => {
   });
 
   it('stops at a failure once cancelled, instead of failing one candidate', async () => {
-    const stop = new Error('the bake-off was cancelled');
+    const controller = new AbortController();
     const run = runBakeoff(
       [
-        { name: 'a', load: () => Promise.reject(stop) },
+        {
+          name: 'a',
+          load: () => {
+            controller.abort();
+            return Promise.reject(new Error('download of model.safetensors cancelled'));
+          },
+        },
         { name: 'b', load: load('tests/fixtures/tiny-bert') },
       ],
-      { task: beir, dataset, isCancelled: () => true },
+      { task: beir, dataset, signal: controller.signal },
     );
-    await expect(run).rejects.toBe(stop);
+    await expect(run).rejects.toThrow(new CancelledError('the bake-off'));
   });
 
   it('refuses fewer than two candidates, more than five, and the same name twice', async () => {

@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareSystems, metricIntervals } from '../../../src/lib/eval/compare.ts';
-import { evaluateRankings, type ScoredDoc } from '../../../src/lib/eval/metrics.ts';
-
-const ranked = (...ids: string[]): ScoredDoc[] =>
-  ids.map((docId, i) => ({ docId, score: 1 - i / 100 }));
-
-// 30 queries q0..q29, each with one relevant document r<i>
-const queryIds = Array.from({ length: 30 }, (_, i) => `q${i}`);
-const qrels = new Map(queryIds.map((id, i) => [id, new Set([`r${i}`])]));
-
-/** Each query's relevant document at the rank `rankOf(i)` (1-based) among fillers. */
-const system = (rankOf: (i: number) => number) =>
-  evaluateRankings(
-    new Map(
-      queryIds.map((id, i) => {
-        const ids = ['x1', 'x2', 'x3', 'x4', 'x5'];
-        ids.splice(rankOf(i) - 1, 0, `r${i}`);
-        return [id, ranked(...ids)];
-      }),
-    ),
-    qrels,
-  );
+import { evaluateRankings } from '../../../src/lib/eval/metrics.ts';
+import { qrels, ranked, system } from './ranked-systems.ts';
 
 describe('compareSystems', () => {
   it('reports p = 1 and a zero difference for the same system twice', () => {

@@ -6,6 +6,7 @@ import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
 import { memorySource } from '../../../src/lib/model/source.ts';
 import { TINY_BERT } from '../model/reference.ts';
+import { exportedFiles } from '../../support/export-files.ts';
 
 let model: SentenceModel;
 const texts = ['How do I reset my password?', 'database query is slow', 'login token expired'];
@@ -20,19 +21,7 @@ const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 describe('sentence-transformers folder writer', () => {
   it('writes the exact file list and module configuration', () => {
     const files = sentenceTransformersFolder(model, model.weights, { readme: '# card\n' });
-    expect([...files.keys()].sort()).toEqual([
-      '1_Pooling/config.json',
-      'README.md',
-      'config.json',
-      'config_sentence_transformers.json',
-      'model.safetensors',
-      'modules.json',
-      'sentence_bert_config.json',
-      'special_tokens_map.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-      'vocab.txt',
-    ]);
+    expect([...files.keys()].sort()).toEqual(exportedFiles());
     expect(JSON.parse(text(files.get('modules.json')))).toEqual([
       { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
       { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
 import { chooseEvalQueries } from '../../../src/lib/data/split.ts';
 import { retrievalTaskFromPairs } from '../../../src/lib/eval/pairs-task.ts';
-import { pairsJsonl, trainScript } from '../../../src/lib/export/train-script.ts';
+import {
+  pairsJsonl,
+  trainScript,
+  type TrainScriptInput,
+} from '../../../src/lib/export/train-script.ts';
 import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
 
 const PAIRS: TrainingPair[] = readFileSync('tests/fixtures/tiny-bert.pairs.csv', 'utf8')
@@ -35,13 +39,43 @@ function assertPythonSyntax(file: string): void {
   execFileSync(PYTHON!, ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file]);
 }
 
+/** The default run, as the Train page starts it. */
+const DEFAULT_RUN: TrainScriptInput = {
+  config: resolveTrainConfig(),
+  baseModel: 'sentence-transformers/all-MiniLM-L6-v2',
+  baseRevision: 'c9745ed1d9f207416be6d2e6f8de32d1f16199bf',
+};
+
+/** A run that changes every setting the script carries. */
+const CHANGED_RUN: TrainScriptInput = {
+  config: resolveTrainConfig({
+    batchSize: 256,
+    lr: 3e-5,
+    warmupRatio: 0.05,
+    weightDecay: 0.1,
+    decayAll: true,
+    adamEps: 1e-8,
+    betas: [0.9, 0.98],
+    schedule: 'constant',
+    maxGradNorm: 0.5,
+    scale: 30,
+    symmetric: true,
+    steps: 1200,
+    seed: 7,
+    dropout: 0.05,
+    miniBatch: 32,
+    shuffle: false,
+    checkpointEvery: 400,
+  }),
+  baseModel: 'my-domain-model',
+  baseIsLocal: true,
+  maxSeqLength: 128,
+  trainFile: 'splits/train.jsonl',
+};
+
 describe('train.py', () => {
   it('carries the default run’s loss, hyperparameters, sampler and evaluator', () => {
-    const script = trainScript({
-      config: resolveTrainConfig(),
-      baseModel: 'sentence-transformers/all-MiniLM-L6-v2',
-      baseRevision: 'c9745ed1d9f207416be6d2e6f8de32d1f16199bf',
-    });
+    const script = trainScript(DEFAULT_RUN);
     for (const line of [
       'BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"',
       'BASE_REVISION = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf"',
@@ -70,35 +104,10 @@ describe('train.py', () => {
     }
     expect(script).not.toContain('torch.optim.AdamW');
     expect(script).not.toContain('MINI_BATCH_SIZE');
-    if (PYTHON) assertPythonSyntax(join(writeScript(script), 'train.py'));
   });
 
   it('follows every changed setting: GradCache, symmetric, steps, constant schedule, decay-all', () => {
-    const script = trainScript({
-      config: resolveTrainConfig({
-        batchSize: 256,
-        lr: 3e-5,
-        warmupRatio: 0.05,
-        weightDecay: 0.1,
-        decayAll: true,
-        adamEps: 1e-8,
-        betas: [0.9, 0.98],
-        schedule: 'constant',
-        maxGradNorm: 0.5,
-        scale: 30,
-        symmetric: true,
-        steps: 1200,
-        seed: 7,
-        dropout: 0.05,
-        miniBatch: 32,
-        shuffle: false,
-        checkpointEvery: 400,
-      }),
-      baseModel: 'my-domain-model',
-      baseIsLocal: true,
-      maxSeqLength: 128,
-      trainFile: 'splits/train.jsonl',
-    });
+    const script = trainScript(CHANGED_RUN);
     const lines = withoutComments(script);
     for (const line of [
       'BASE_MODEL = HERE / "base-model"',
@@ -129,31 +138,41 @@ describe('train.py', () => {
     }
     expect(script).toContain('"my-domain-model"');
     expect(script).toContain('without shuffling');
-    if (PYTHON) assertPythonSyntax(join(writeScript(script), 'train.py'));
   });
 
-  it('rebuilds the run’s training columns and evaluation task from the JSONL splits', () => {
-    const evalQueries = chooseEvalQueries(
-      PAIRS.map((p) => p.query),
-      { evalFraction: 0.25 },
-    );
-    const train = PAIRS.filter((p) => !evalQueries.has(p.query));
-    const held = PAIRS.filter((p) => evalQueries.has(p.query));
-    const jsonl = pairsJsonl(train);
+  it.skipIf(!PYTHON)('parses as Python (needs python3 on PATH)', () => {
+    for (const run of [DEFAULT_RUN, CHANGED_RUN]) {
+      assertPythonSyntax(join(writeScript(trainScript(run)), 'train.py'));
+    }
+  });
+
+  it('writes the splits as JSON Lines, one pair per line', () => {
+    const jsonl = pairsJsonl(PAIRS);
     expect(
       jsonl
         .trimEnd()
         .split('\n')
         .map((l) => JSON.parse(l)),
-    ).toEqual(train.map((p) => ({ query: p.query, positive: p.positive, negatives: p.negatives })));
-    if (!PYTHON) return;
+    ).toEqual(PAIRS.map((p) => ({ query: p.query, positive: p.positive, negatives: p.negatives })));
+  });
 
-    // Runs the script's own functions under Python with the third-party imports stubbed (the
-    // evaluator and Dataset just return what they are given), and compares with Attune's task.
-    const dir = writeScript(trainScript({ config: resolveTrainConfig(), baseModel: 'x/y' }));
-    writeFileSync(join(dir, 'train.jsonl'), jsonl);
-    writeFileSync(join(dir, 'eval.jsonl'), pairsJsonl(held));
-    const probe = `
+  it.skipIf(!PYTHON)(
+    'rebuilds the run’s training columns and evaluation task from the JSONL splits (needs python3 on PATH)',
+    () => {
+      const evalQueries = chooseEvalQueries(
+        PAIRS.map((p) => p.query),
+        { evalFraction: 0.25 },
+      );
+      const train = PAIRS.filter((p) => !evalQueries.has(p.query));
+      const held = PAIRS.filter((p) => evalQueries.has(p.query));
+      const jsonl = pairsJsonl(train);
+
+      // Runs the script's own functions under Python with the third-party imports stubbed (the
+      // evaluator and Dataset just return what they are given), and compares with Attune's task.
+      const dir = writeScript(trainScript({ config: resolveTrainConfig(), baseModel: 'x/y' }));
+      writeFileSync(join(dir, 'train.jsonl'), jsonl);
+      writeFileSync(join(dir, 'eval.jsonl'), pairsJsonl(held));
+      const probe = `
 import json, runpy, sys, types
 def stub(name, **attrs):
     module = types.ModuleType(name); module.__dict__.update(attrs); sys.modules[name] = module
@@ -168,38 +187,39 @@ ev = g["retrieval_evaluator"](train, held)
 ev["relevant_docs"] = {q: sorted(d) for q, d in ev["relevant_docs"].items()}
 print(json.dumps({"evaluator": ev, "dataset": g["pairs_dataset"](train)}))
 `;
-    const out = JSON.parse(execFileSync(PYTHON, ['-c', probe, dir], { encoding: 'utf8' })) as {
-      evaluator: {
-        queries: Record<string, string>;
-        corpus: Record<string, string>;
-        relevant_docs: Record<string, string[]>;
-        ndcg_at_k: number[];
-        mrr_at_k: number[];
-        map_at_k: number[];
+      const out = JSON.parse(execFileSync(PYTHON!, ['-c', probe, dir], { encoding: 'utf8' })) as {
+        evaluator: {
+          queries: Record<string, string>;
+          corpus: Record<string, string>;
+          relevant_docs: Record<string, string[]>;
+          ndcg_at_k: number[];
+          mrr_at_k: number[];
+          map_at_k: number[];
+        };
+        dataset: Record<string, string[]>;
       };
-      dataset: Record<string, string[]>;
-    };
-    expect(out.dataset).toEqual({
-      anchor: train.map((p) => p.query),
-      positive: train.map((p) => p.positive),
-      negative_1: train.map((p) => p.negatives[0]),
-    });
-    const task = retrievalTaskFromPairs([...train, ...held], evalQueries);
-    expect(out.evaluator.queries).toEqual(
-      Object.fromEntries(task.queries.map((q) => [q.id, q.text])),
-    );
-    expect(out.evaluator.corpus).toEqual(
-      Object.fromEntries(task.corpus.map((d) => [d.id, d.text])),
-    );
-    expect(out.evaluator.relevant_docs).toEqual(
-      Object.fromEntries([...task.relevant].map(([q, docs]) => [q, [...docs].sort()])),
-    );
-    expect([out.evaluator.ndcg_at_k, out.evaluator.mrr_at_k, out.evaluator.map_at_k]).toEqual([
-      [10],
-      [10],
-      [100],
-    ]);
-  });
+      expect(out.dataset).toEqual({
+        anchor: train.map((p) => p.query),
+        positive: train.map((p) => p.positive),
+        negative_1: train.map((p) => p.negatives[0]),
+      });
+      const task = retrievalTaskFromPairs([...train, ...held], evalQueries);
+      expect(out.evaluator.queries).toEqual(
+        Object.fromEntries(task.queries.map((q) => [q.id, q.text])),
+      );
+      expect(out.evaluator.corpus).toEqual(
+        Object.fromEntries(task.corpus.map((d) => [d.id, d.text])),
+      );
+      expect(out.evaluator.relevant_docs).toEqual(
+        Object.fromEntries([...task.relevant].map(([q, docs]) => [q, [...docs].sort()])),
+      );
+      expect([out.evaluator.ndcg_at_k, out.evaluator.mrr_at_k, out.evaluator.map_at_k]).toEqual([
+        [10],
+        [10],
+        [100],
+      ]);
+    },
+  );
 
   it('carries the run’s prompts into the trainer’s prompts argument and the evaluator', () => {
     const script = trainScript({
@@ -215,11 +235,20 @@ print(json.dumps({"evaluator": ev, "dataset": g["pairs_dataset"](train)}))
     );
     const plain = trainScript({ config: resolveTrainConfig(), baseModel: 'x/y' });
     expect(withoutComments(plain)).toContain('PROMPTS = None');
-    if (!PYTHON) return;
+  });
 
-    // encode_query / encode_document's choice of prompt, and the per-column training argument.
-    const dir = writeScript(script);
-    const probe = `
+  it.skipIf(!PYTHON)(
+    'picks encode_query / encode_document prompts per training column (needs python3 on PATH)',
+    () => {
+      const script = trainScript({
+        config: resolveTrainConfig(),
+        baseModel: 'intfloat/e5-small-v2',
+        prompts: { prompts: { query: 'query: ', passage: 'passage: ' }, defaultPromptName: null },
+      });
+
+      // encode_query / encode_document's choice of prompt, and the per-column training argument.
+      const dir = writeScript(script);
+      const probe = `
 import json, runpy, sys, types
 def stub(name, **attrs):
     module = types.ModuleType(name); module.__dict__.update(attrs); sys.modules[name] = module
@@ -239,11 +268,12 @@ print(json.dumps({
     "none": g["column_prompts"](dataset, "", ""),
 }))
 `;
-    const out = JSON.parse(execFileSync(PYTHON, ['-c', probe, dir], { encoding: 'utf8' }));
-    expect(out).toEqual({
-      e5: { anchor: 'query: ', positive: 'passage: ', negative_1: 'passage: ' },
-      bge: { anchor: 'Represent: ' },
-      none: null,
-    });
-  });
+      const out = JSON.parse(execFileSync(PYTHON!, ['-c', probe, dir], { encoding: 'utf8' }));
+      expect(out).toEqual({
+        e5: { anchor: 'query: ', positive: 'passage: ', negative_1: 'passage: ' },
+        bge: { anchor: 'Represent: ' },
+        none: null,
+      });
+    },
+  );
 });

@@ -10,6 +10,7 @@ import { readZip, writeZip, zipBlob, ZipError } from '../../../src/lib/export/zi
 import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
 import { writeSafetensors } from '../../../src/lib/model/safetensors.ts';
 import { TINY_BERT } from '../model/reference.ts';
+import { exportedFiles } from '../../support/export-files.ts';
 
 let model: SentenceModel;
 beforeAll(async () => {
@@ -61,20 +62,7 @@ describe('streaming zip writer', () => {
   it('round-trips the exported folder: exact file list with 2_Normalize/, identical bytes', async () => {
     const files = folder();
     const unzipped = unzipSync(await zipToBytes(files));
-    expect(Object.keys(unzipped).sort()).toEqual([
-      '1_Pooling/config.json',
-      '2_Normalize/',
-      'README.md',
-      'config.json',
-      'config_sentence_transformers.json',
-      'model.safetensors',
-      'modules.json',
-      'sentence_bert_config.json',
-      'special_tokens_map.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-      'vocab.txt',
-    ]);
+    expect(Object.keys(unzipped).sort()).toEqual(exportedFiles({ normalize: true }));
     for (const [path, bytes] of files)
       expect(Buffer.from(unzipped[path]).equals(bytes), path).toBe(true);
   });

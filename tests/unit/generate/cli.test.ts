@@ -63,7 +63,10 @@ describe('generate command', () => {
     expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe(text);
     expect(second.status).toBe(0);
 
-    const rows = Papa.parse<{ query: string; positive: string }>(text, { header: true }).data;
+    const rows = Papa.parse<{ query: string; positive: string }>(text, {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
     expect(first.stdout).toContain('generated 12 queries for 6 documents');
     expect(first.stdout).toContain(`kept            ${rows.length}\nwrote ${rows.length} rows`);
     expect(rows.length).toBeGreaterThan(0);

@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
-import {
-  MiningCancelledError,
-  rankForMining,
-  type MiningStage,
-} from '../../../src/lib/mine/rank.ts';
+import { rankForMining, type MiningStage } from '../../../src/lib/mine/rank.ts';
 import { miningTask } from '../../../src/lib/mine/task.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
 import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
 import { fixturePairs, TINY_BERT } from '../model/reference.ts';
+import { CancelledError } from '../../../src/lib/util/cancel.ts';
 
 let encoder: SentenceEncoder;
 const pairs: TrainingPair[] = fixturePairs().map((p) => ({
@@ -72,7 +69,7 @@ describe('rankForMining', () => {
     });
   });
 
-  it('stops with MiningCancelledError once the signal aborts, leaving no tensor behind', async () => {
+  it('stops with CancelledError once the signal aborts, leaving no tensor behind', async () => {
     const task = miningTask(pairs);
     const before = tf.memory().numTensors;
     const controller = new AbortController();
@@ -85,7 +82,7 @@ describe('rankForMining', () => {
         controller.abort();
       },
     });
-    await expect(mining).rejects.toThrow(MiningCancelledError);
+    await expect(mining).rejects.toThrow(new CancelledError('mining'));
     expect(new Set(stages)).toEqual(new Set(['corpus']));
     expect(tf.memory().numTensors).toBe(before);
   });
