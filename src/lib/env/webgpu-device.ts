@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { setNarrowWorkgroups } from '../kernels/webgpu/shader.ts';
+import { isSoftwareAdapter, summariseAdapter } from './adapter.ts';
 
 /**
  * The WebGPU device Attune computes on, requested by us rather than by tfjs's own factory so that
@@ -105,6 +107,8 @@ async function makeBackend(): Promise<WebGPUBackend> {
   for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures = (['timestamp-query'] as const).filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  // A CPU-backed adapter runs workgroups invocation by invocation: our kernels go narrow there.
+  setNarrowWorkgroups(device, isSoftwareAdapter(summariseAdapter(adapter)));
   const state: DeviceState = { device, adapter, lost: null };
   current = state;
   void device.lost.then((info) => {

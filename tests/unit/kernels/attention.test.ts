@@ -4,6 +4,7 @@ import { selfAttention } from '../../../src/lib/kernels/index.ts';
 import { dropoutScales } from '../../../src/lib/kernels/dropout.ts';
 import {
   BACKENDS,
+  WEBGPU_FORMS,
   SUITE,
   expectSameAsStock,
   kernelsUsed,
@@ -22,7 +23,7 @@ function maskAdd(pad: number[]): tf.Tensor4D {
   return tf.tensor4d(m, [B, 1, 1, L]);
 }
 
-describe.each([...BACKENDS, 'webgpu'])('selfAttention on %s', SUITE, (backend) => {
+describe.each([...BACKENDS, ...WEBGPU_FORMS])('selfAttention on %s', SUITE, (backend) => {
   it('equals the head-transpose / softmax / matMul chain, padding masked', async () => {
     await useBackend(backend);
     const [q, k, v] = [1, 2, 3].map((s) => randn([B * L, H], s));

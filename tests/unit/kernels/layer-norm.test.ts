@@ -4,6 +4,7 @@ import { addLayerNorm } from '../../../src/lib/kernels/index.ts';
 import { dropoutScales } from '../../../src/lib/kernels/dropout.ts';
 import {
   BACKENDS,
+  WEBGPU_FORMS,
   expectSameAsStock,
   kernelsUsed,
   maxAbsDiff,
@@ -21,7 +22,7 @@ function mask(rate: number, seed: number, shape: [number, number]): tf.Tensor2D 
   return tf.tensor2d(scales, shape);
 }
 
-describe.each([...BACKENDS, 'webgpu'])('addLayerNorm on %s', (backend) => {
+describe.each([...BACKENDS, ...WEBGPU_FORMS])('addLayerNorm on %s', (backend) => {
   it('LayerNorm(x + r) and its gradients equal tf.moments’ composition', async () => {
     await useBackend(backend);
     const x = randn([12, 32], 1, 3);

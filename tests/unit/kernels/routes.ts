@@ -3,10 +3,17 @@ import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
 import { installNodeWebGPU } from '../../../src/cli/node-webgpu.ts';
 import { setKernelRoute, type KernelRoute } from '../../../src/lib/kernels/index.ts';
+import { setNarrowWorkgroups } from '../../../src/lib/kernels/webgpu/shader.ts';
 import { mulberry32 } from '../../../src/lib/util/random.ts';
 
 /** The backends our kernels are registered for; every kernel test runs on each. */
 export const BACKENDS = ['cpu', 'wasm'] as const;
+
+/**
+ * WebGPU twice for the kernels with a narrow form (shader.ts): `webgpu` as the device picks it
+ * (narrow on SwiftShader), `webgpu-wide` forcing the workgroup-memory form a GPU runs.
+ */
+export const WEBGPU_FORMS = ['webgpu', 'webgpu-wide'] as const;
 
 /** A kernel test's time limit: on SwiftShader the first test compiles every stock pipeline it uses. */
 export const SUITE = { timeout: 300_000 };
@@ -15,7 +22,8 @@ export const SUITE = { timeout: 300_000 };
  * Switches to `name`; `webgpu` runs on Dawn (SwiftShader without a GPU) and fails the test with
  * the reason when it cannot start, rather than skipping it.
  */
-export async function useBackend(name: string): Promise<void> {
+export async function useBackend(form: string): Promise<void> {
+  const name = form === 'webgpu-wide' ? 'webgpu' : form;
   if (name === 'webgpu') {
     let reason = '';
     if (!(await installNodeWebGPU((why) => (reason = why))))
@@ -23,6 +31,11 @@ export async function useBackend(name: string): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not start`);
   await tf.ready();
+  if (name === 'webgpu') {
+    const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+    // SwiftShader, where these tests run, picks narrow; the wide form is forced, not skipped.
+    setNarrowWorkgroups(device, form === 'webgpu');
+  }
 }
 
 /** A seeded standard-normal tensor, so every run compares the same numbers. */

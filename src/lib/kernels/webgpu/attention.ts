@@ -4,7 +4,9 @@ import {
   dispatch,
   dropThresholdU32,
   HASH_WGSL,
+  narrowWorkgroups,
   output,
+  singleInvocation,
   type Gpu,
   type Uniform,
 } from './shader.ts';
@@ -22,6 +24,7 @@ import {
  *   backward (b, h, keys):  dK = scale·dSᵀ Q;  dV = (P ⊙ D)ᵀ dC
  *
  * D is dropout.ts's hash mask over the index of P in `[B, nh, L, L]`, regenerated where needed.
+ * On a device that wants narrow workgroups, a workgroup is one thread and its tile one row.
  */
 const WG = 64;
 /** Score floats one workgroup holds: 16 KB of the 32 KB WebGPU guarantees. */
@@ -29,9 +32,9 @@ const SCORES = 4096;
 /** Largest head size the shared Q / dC rows hold (BERT models use 32–64). */
 const HD_MAX = 128;
 
-/** Rows per tile: a power of two dividing the workgroup, with TR·L within SCORES. */
-function rowsPerTile(L: number): number {
-  let tr = 8;
+/** Rows per tile: a power of two dividing the workgroup of `wg` threads, with TR·L within SCORES. */
+function rowsPerTile(L: number, wg: number): number {
+  let tr = Math.min(8, wg);
   while (tr > 1 && tr * L > SCORES) tr /= 2;
   if (tr * L > SCORES)
     throw new Error(`attention on WebGPU takes sequences of at most ${SCORES} tokens, not ${L}`);
@@ -46,14 +49,14 @@ interface Attrs {
 }
 
 /** Declarations every pass shares: sizes, dropout, the tile's scores. */
-const common = (tr: number) => /* wgsl */ `
-const WG: u32 = ${WG}u;
+const common = (tr: number, wg: number) => /* wgsl */ `
+const WG: u32 = ${wg}u;
 const TR: u32 = ${tr}u;
 const TPR: u32 = WG / TR;
 const HD_MAX: u32 = ${HD_MAX}u;
 var<workgroup> s: array<f32, ${SCORES}>;
 var<workgroup> rows_sh: array<f32, ${tr * HD_MAX}>;
-var<workgroup> red: array<f32, ${WG}>;
+var<workgroup> red: array<f32, ${wg}>;
 ${HASH_WGSL}
 /** Element (b, i) of head h, d of a [B·L, H] projection. */
 fn at(b: u32, i: u32, h: u32, d: u32) -> u32 { return (b * u.L + i) * u.H + h * u.hd + d; }
@@ -85,8 +88,8 @@ const rowReduce = (value: string, op: 'max' | 'sum') => /* wgsl */ `
   for (var x = 1u; x < TPR; x++) { ${op === 'max' ? `${value} = max(${value}, red[r * TPR + x]);` : `${value} += red[r * TPR + x];`} }
   workgroupBarrier();`;
 
-const header = /* wgsl */ `
-@compute @workgroup_size(${WG})
+const header = (wg: number) => /* wgsl */ `
+@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let i0 = wid.x * TR;
   let h = wid.y;
@@ -95,8 +98,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let r = t / TPR;
   let lane = t % TPR;`;
 
-const FORWARD = /* wgsl */ `
-${header}
+const forwardPass = (wg: number) => /* wgsl */ `
+${header(wg)}
 ${loadRows('q')}
   // S rows of the tile: each thread takes keys j ≡ t (mod WG), every row at once.
   for (var j = t; j < L; j += WG) {
@@ -144,8 +147,8 @@ ${rowReduce('sum', 'sum')}
   }
 }`;
 
-const BACKWARD_ROWS = /* wgsl */ `
-${header}
+const backwardRows = (wg: number) => /* wgsl */ `
+${header(wg)}
 ${loadRows('dc')}
   // dP' = dC Vᵀ, through the mask: dP.
   for (var j = t; j < L; j += WG) {
@@ -189,15 +192,20 @@ ${rowReduce('rowDot', 'sum')}
   }
 }`;
 
-/** Accumulators per thread in the key pass: TR keys × hd outputs over WG threads. */
-const SLOTS = (tr: number) => Math.ceil((tr * HD_MAX) / WG);
+/**
+ * Accumulators per thread in the key pass: TR keys × hd outputs over WG threads, for heads up to
+ * HD_MAX; a one-thread workgroup's pipeline is made for its head size (`hd`), since every slot
+ * past it would be a loop turn and 2 × 4 bytes of private memory for nothing.
+ */
+const SLOTS = (tr: number, wg: number, hd: number) =>
+  Math.ceil((tr * (wg === 1 ? hd : HD_MAX)) / wg);
 
-const BACKWARD_KEYS = (tr: number) => /* wgsl */ `
-${header}
+const backwardKeys = (tr: number, wg: number, hd: number) => /* wgsl */ `
+${header(wg)}
   // Here the tile is TR keys j0 = i0.., and the workgroup walks the queries in blocks of WG:
   // s[c·WG + ii] holds dSᵀ[j0 + c, block + ii], rows_sh[c·WG + ii] holds P'[block + ii, j0 + c].
-  var accK = array<f32, ${SLOTS(tr)}>();
-  var accV = array<f32, ${SLOTS(tr)}>();
+  var accK = array<f32, ${SLOTS(tr, wg, hd)}>();
+  var accV = array<f32, ${SLOTS(tr, wg, hd)}>();
   for (var base = 0u; base < L; base += WG) {
     let i = base + t;
     for (var c = 0u; c < TR; c++) {
@@ -214,7 +222,7 @@ ${header}
     }
     workgroupBarrier();
     let n = min(WG, L - base);
-    for (var slot = 0u; slot < ${SLOTS(tr)}u; slot++) {
+    for (var slot = 0u; slot < ${SLOTS(tr, wg, hd)}u; slot++) {
       let x = t + slot * WG;
       if (x < TR * u.hd) {
         let c = x / u.hd;
@@ -231,7 +239,7 @@ ${header}
     }
     workgroupBarrier();
   }
-  for (var slot = 0u; slot < ${SLOTS(tr)}u; slot++) {
+  for (var slot = 0u; slot < ${SLOTS(tr, wg, hd)}u; slot++) {
     let x = t + slot * WG;
     if (x < TR * u.hd) {
       let c = x / u.hd;
@@ -251,7 +259,13 @@ interface Geometry {
   nh: number;
   hd: number;
   tr: number;
+  /** Threads per workgroup. */
+  wg: number;
 }
+
+/** The pass's WGSL: `common` then `pass`, without barriers when a workgroup is one thread. */
+const passCode = (g: Geometry, pass: string) =>
+  g.wg === 1 ? singleInvocation(common(g.tr, g.wg) + pass) : common(g.tr, g.wg) + pass;
 
 function uniforms(g: Geometry, a: Attrs): Uniform[] {
   const u32 = (name: string, value: number): Uniform => ({ name, type: 'u32', value });
@@ -269,11 +283,12 @@ function uniforms(g: Geometry, a: Attrs): Uniform[] {
   ];
 }
 
-function geometry(B: number, L: number, H: number, nh: number): Geometry {
+function geometry(gpu: Gpu, B: number, L: number, H: number, nh: number): Geometry {
   const hd = H / nh;
   if (hd > HD_MAX)
     throw new Error(`attention on WebGPU takes heads of at most ${HD_MAX} values, not ${hd}`);
-  return { B, L, H, nh, hd, tr: rowsPerTile(L) };
+  const wg = narrowWorkgroups(gpu) ? 1 : WG;
+  return { B, L, H, nh, hd, tr: rowsPerTile(L, wg), wg };
 }
 
 const workgroups = (g: Geometry): [number, number, number] => [Math.ceil(g.L / g.tr), g.nh, g.B];
@@ -281,11 +296,11 @@ const workgroups = (g: Geometry): [number, number, number] => [Math.ceil(g.L / g
 function forward(gpu: Gpu, [q, k, v, mask]: tf.TensorInfo[], a: Attrs): tf.TensorInfo[] {
   const B = mask.shape[0];
   const L = mask.shape[mask.shape.length - 1];
-  const g = geometry(B, L, q.shape[1], a.heads);
+  const g = geometry(gpu, B, L, q.shape[1], a.heads);
   const ctx = output(gpu, q.shape);
   const probs = output(gpu, [B, g.nh, L, L]);
   dispatch(gpu, {
-    key: `attention-forward-${g.tr}`,
+    key: `attention-forward-${g.tr}-${g.wg}`,
     bindings: [
       { name: 'q', tensor: q, access: 'read' },
       { name: 'k', tensor: k, access: 'read' },
@@ -295,7 +310,7 @@ function forward(gpu: Gpu, [q, k, v, mask]: tf.TensorInfo[], a: Attrs): tf.Tenso
       { name: 'probs', tensor: probs, access: 'read_write' },
     ],
     uniforms: uniforms(g, a),
-    body: common(g.tr) + FORWARD,
+    body: passCode(g, forwardPass(g.wg)),
     workgroups: workgroups(g),
   });
   return [ctx, probs];
@@ -303,12 +318,12 @@ function forward(gpu: Gpu, [q, k, v, mask]: tf.TensorInfo[], a: Attrs): tf.Tenso
 
 function backward(gpu: Gpu, [dc, q, k, v, probs]: tf.TensorInfo[], a: Attrs): tf.TensorInfo[] {
   const [B, nh, L] = probs.shape;
-  const g = geometry(B, L, q.shape[1], nh);
+  const g = geometry(gpu, B, L, q.shape[1], nh);
   const [dq, dk, dv] = [q, k, v].map((t) => output(gpu, t.shape));
   const dsT = output(gpu, probs.shape);
   const us = uniforms(g, a);
   dispatch(gpu, {
-    key: `attention-backward-rows-${g.tr}`,
+    key: `attention-backward-rows-${g.tr}-${g.wg}`,
     bindings: [
       { name: 'dc', tensor: dc, access: 'read' },
       { name: 'k', tensor: k, access: 'read' },
@@ -318,11 +333,11 @@ function backward(gpu: Gpu, [dc, q, k, v, probs]: tf.TensorInfo[], a: Attrs): tf
       { name: 'dsT', tensor: dsT, access: 'read_write' },
     ],
     uniforms: us,
-    body: common(g.tr) + BACKWARD_ROWS,
+    body: passCode(g, backwardRows(g.wg)),
     workgroups: workgroups(g),
   });
   dispatch(gpu, {
-    key: `attention-backward-keys-${g.tr}`,
+    key: `attention-backward-keys-${g.tr}-${g.wg}-${g.wg === 1 ? g.hd : HD_MAX}`,
     bindings: [
       { name: 'dc', tensor: dc, access: 'read' },
       { name: 'q', tensor: q, access: 'read' },
@@ -332,7 +347,7 @@ function backward(gpu: Gpu, [dc, q, k, v, probs]: tf.TensorInfo[], a: Attrs): tf
       { name: 'dv', tensor: dv, access: 'read_write' },
     ],
     uniforms: us,
-    body: common(g.tr) + BACKWARD_KEYS(g.tr),
+    body: passCode(g, backwardKeys(g.tr, g.wg, g.hd)),
     workgroups: workgroups(g),
   });
   // Released once the command buffer that reads it is submitted.

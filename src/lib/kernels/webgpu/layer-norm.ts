@@ -2,14 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { LayerNormAttrs } from '../layer-norm.ts';
 import { flatGroups, GROUP_INDEX, runShader, type Scalar, type Shader } from './dispatch.ts';
+import { narrowWorkgroups } from './shader.ts';
 import { HASH, siteFields, siteScale, siteValues } from './dropout.ts';
 
 /**
  * `AttuneAddLayerNorm` and its gradient (../layer-norm.ts has the formulas) in WGSL, dropout
  * folded in with the masks of ../dropout.ts:
  *
- *   forward   one workgroup per row: Σs and Σ(s − μ)² as tree reductions in workgroup memory,
- *             then y = (γ·ŝ + β)·dropOut
+ *   forward   one workgroup per row: Σs and Σ(s − μ)² as tree reductions in workgroup memory
+ *             (one lane walking the row, on a device that wants narrow workgroups), then
+ *             y = (γ·ŝ + β)·dropOut
  *   backward  pass 1, one workgroup per row: μ, ρ, mean(g), mean(g·ŝ) → dx = ds·dropIn, ds,
  *             and the row's (μ, ρ); pass 2, one thread per (column, chunk of 64 rows): partial
  *             dγ = Σ dy·ŝ and dβ = Σ dy (ŝ recomputed from the row statistics); pass 3, one
@@ -38,13 +40,17 @@ fn summed(row: u32, j: u32) -> f32 {
   return x[i] * dropInScaleAt(i) + r[(row % u.resRows) * u.cols + j];
 }`;
 
-/** WGSL: a workgroup's sum of one value per lane, in a fixed tree order. */
-const REDUCE = /* wgsl */ `
-var<workgroup> partial: array<f32, ${LANES}>;
+/** WGSL: a workgroup's sum of one value per lane, in a fixed tree order (none for one lane). */
+const reduce = (lanes: number) =>
+  lanes === 1
+    ? `
+fn reduce(v: f32, lane: u32) -> f32 { return v; }`
+    : /* wgsl */ `
+var<workgroup> partial: array<f32, ${lanes}>;
 fn reduce(v: f32, lane: u32) -> f32 {
   partial[lane] = v;
   workgroupBarrier();
-  for (var s = ${LANES / 2}u; s > 0u; s = s >> 1u) {
+  for (var s = ${lanes / 2}u; s > 0u; s = s >> 1u) {
     if (lane < s) { partial[lane] = partial[lane] + partial[lane + s]; }
     workgroupBarrier();
   }
@@ -54,51 +60,54 @@ fn reduce(v: f32, lane: u32) -> f32 {
 }`;
 
 /** WGSL: μ and ρ = 1/√(var + ε) of row `row` (every lane gets both). */
-const ROW_STATS = /* wgsl */ `
+const rowStats = (lanes: number) => /* wgsl */ `
 fn rowStats(row: u32, lane: u32) -> vec2<f32> {
   let h = f32(u.cols);
   var sum = 0.0;
-  for (var j = lane; j < u.cols; j += ${LANES}u) { sum += summed(row, j); }
+  for (var j = lane; j < u.cols; j += ${lanes}u) { sum += summed(row, j); }
   let mean = reduce(sum, lane) / h;
   var sq = 0.0;
-  for (var j = lane; j < u.cols; j += ${LANES}u) { let d = summed(row, j) - mean; sq += d * d; }
+  for (var j = lane; j < u.cols; j += ${lanes}u) { let d = summed(row, j) - mean; sq += d * d; }
   return vec2<f32>(mean, 1.0 / sqrt(reduce(sq, lane) / h + u.eps));
 }`;
 
-const ROW_ENTRY = `@compute @workgroup_size(${LANES})
+/** The helpers and entry point of a one-workgroup-per-row pass with `lanes` lanes. */
+const rowPass = (lanes: number) => `${COMMON}${reduce(lanes)}${rowStats(lanes)}
+@compute @workgroup_size(${lanes})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lane: u32) {
   let row = groupIndex(wid, groups);
   if (row >= u.rows) { return; }`;
 
-const FORWARD: Shader = {
-  key: 'AttuneAddLayerNorm/webgpu/forward',
+/** Lanes per row: wide on a GPU, one where workgroups run invocation by invocation. */
+const rowLanes = (backend: unknown) => (narrowWorkgroups(backend) ? 1 : LANES);
+
+const forward = (lanes: number): Shader => ({
+  key: `AttuneAddLayerNorm/webgpu/forward/${lanes}`,
   outputs: ['y'],
   inputs: ['x', 'r', 'gamma', 'beta'].map(f32),
   uniforms: UNIFORMS,
-  code: `${COMMON}${REDUCE}${ROW_STATS}
-${ROW_ENTRY}
+  code: `${rowPass(lanes)}
   let stats = rowStats(row, lane);
-  for (var j = lane; j < u.cols; j += ${LANES}u) {
+  for (var j = lane; j < u.cols; j += ${lanes}u) {
     let i = row * u.cols + j;
     let normed = (summed(row, j) - stats.x) * stats.y;
     y[i] = (normed * gamma[j] + beta[j]) * dropOutScaleAt(i);
   }
 }`,
-};
+});
 
 /** Pass 1: dx, ds (dr itself when the residual does not broadcast) and each row's (μ, ρ). */
-const ROWS_BACKWARD: Shader = {
-  key: 'AttuneAddLayerNorm/webgpu/backward-rows',
+const rowsBackward = (lanes: number): Shader => ({
+  key: `AttuneAddLayerNorm/webgpu/backward-rows/${lanes}`,
   outputs: ['dx', 'ds', 'stats'],
   inputs: ['dy', 'x', 'r', 'gamma'].map(f32),
   uniforms: UNIFORMS,
-  code: `${COMMON}${REDUCE}${ROW_STATS}
-${ROW_ENTRY}
+  code: `${rowPass(lanes)}
   let st = rowStats(row, lane);
   var sumG = 0.0;
   var sumGx = 0.0;
-  for (var j = lane; j < u.cols; j += ${LANES}u) {
+  for (var j = lane; j < u.cols; j += ${lanes}u) {
     let i = row * u.cols + j;
     let g = dy[i] * dropOutScaleAt(i) * gamma[j];
     sumG += g;
@@ -107,7 +116,7 @@ ${ROW_ENTRY}
   let h = f32(u.cols);
   let meanG = reduce(sumG, lane) / h;
   let meanGx = reduce(sumGx, lane) / h;
-  for (var j = lane; j < u.cols; j += ${LANES}u) {
+  for (var j = lane; j < u.cols; j += ${lanes}u) {
     let i = row * u.cols + j;
     let xhat = (summed(row, j) - st.x) * st.y;
     let d = st.y * (dy[i] * dropOutScaleAt(i) * gamma[j] - meanG - xhat * meanGx);
@@ -116,7 +125,10 @@ ${ROW_ENTRY}
   }
   if (lane == 0u) { stats[2u * row] = st.x; stats[2u * row + 1u] = st.y; }
 }`,
-};
+});
+
+const FORWARD = new Map([LANES, 1].map((lanes) => [lanes, forward(lanes)]));
+const ROWS_BACKWARD = new Map([LANES, 1].map((lanes) => [lanes, rowsBackward(lanes)]));
 
 /** Rows per partial sum of pass 2: columns × chunks of rows spread dγ and dβ over the GPU. */
 const CHUNK = 64;
@@ -202,7 +214,7 @@ tf.registerKernel({
     const a = attrs as unknown as LayerNormAttrs;
     return runShader(
       backend,
-      FORWARD,
+      FORWARD.get(rowLanes(backend))!,
       [x, r, gamma, beta],
       [x.shape],
       uniformValues(x, r, a),
@@ -221,7 +233,7 @@ tf.registerKernel({
     const [rows, cols] = x.shape;
     const [dx, ds, stats] = runShader(
       gpu,
-      ROWS_BACKWARD,
+      ROWS_BACKWARD.get(rowLanes(gpu))!,
       [dy, x, r, gamma],
       [x.shape, x.shape, [rows, 2]],
       values,

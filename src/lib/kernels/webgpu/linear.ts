@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { runShader, type Scalar, type Shader } from './dispatch.ts';
-import { matmulGroups, tiledMatmul, type Job } from './tiled-matmul.ts';
+import { narrowWorkgroups } from './shader.ts';
+import { matmulCode, matmulGroups, type Job } from './tiled-matmul.ts';
 
 /**
  * `AttuneLinear`, `AttuneLinear3` and `AttuneLinearGrad` (see ../linear.ts for the maths) as tiled
@@ -23,7 +24,7 @@ const sizeUniforms = (layers: number): [string, Scalar][] => [
   ...Array.from({ length: layers }, (_, l) => [`out${l}`, 'i32'] as [string, Scalar]),
 ];
 
-function forwardShader(layers: number): Shader {
+function forwardShader(layers: number, narrow: boolean): Shader {
   const jobs: Job[] = Array.from({ length: layers }, (_, l) => ({
     m: 'u.rows',
     n: `u.out${l}`,
@@ -40,11 +41,11 @@ function forwardShader(layers: number): Shader {
     bias: `b${l}`,
   }));
   return {
-    key: `AttuneLinear/webgpu/forward/${layers}`,
+    key: `AttuneLinear/webgpu/forward/${layers}/${narrow ? 'narrow' : 'tiled'}`,
     outputs: jobs.map((j) => j.out),
     inputs: [f32('x'), ...jobs.flatMap((_, l) => [f32(`w${l}`), f32(`b${l}`)])],
     uniforms: sizeUniforms(layers),
-    code: tiledMatmul(jobs),
+    code: matmulCode(jobs, narrow),
   };
 }
 
@@ -109,7 +110,7 @@ export function packBackward(layers: number, limit: number): Job[][] {
   return groups;
 }
 
-function backwardShader(jobs: Job[], layers: number): Shader {
+function backwardShader(jobs: Job[], layers: number, narrow: boolean): Shader {
   const names = jobs.map((j) => j.out).join(',');
   const outputs = jobs.flatMap((j) => (j.rowSums ? [j.out, j.rowSums] : [j.out]));
   const all = Array.from({ length: layers }, (_, l) => l);
@@ -117,11 +118,11 @@ function backwardShader(jobs: Job[], layers: number): Shader {
     jobs.flatMap((j) => bindingsOf(j, all)).filter((n) => !outputs.includes(n)),
   );
   return {
-    key: `AttuneLinearGrad/webgpu/${layers}/${names}`,
+    key: `AttuneLinearGrad/webgpu/${layers}/${names}/${narrow ? 'narrow' : 'tiled'}`,
     outputs,
     inputs: [...reads].sort().map(f32),
     uniforms: sizeUniforms(layers),
-    code: tiledMatmul(jobs),
+    code: matmulCode(jobs, narrow),
   };
 }
 
@@ -130,13 +131,17 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const layers = wb.length / 2;
   const [rows, cols] = x.shape;
   const outs = Array.from({ length: layers }, (_, l) => wb[2 * l].shape[0]);
+  const narrow = narrowWorkgroups(backend);
   return runShader(
     backend,
-    forwardShader(layers),
+    forwardShader(layers, narrow),
     [x, ...wb],
     outs.map((o) => [rows, o]),
     [rows, cols, ...outs],
-    matmulGroups(outs.map((o) => [rows, o])),
+    matmulGroups(
+      outs.map((o) => [rows, o]),
+      narrow,
+    ),
   );
 };
 
@@ -163,8 +168,9 @@ tf.registerKernel({
       tensors[`dy${l}`] = wdy[2 * l + 1];
     }
     const made: Record<string, tf.TensorInfo> = {};
+    const narrow = narrowWorkgroups(gpu);
     for (const jobs of packBackward(layers, gpu.device.limits.maxStorageBuffersPerShaderStage)) {
-      const shader = backwardShader(jobs, layers);
+      const shader = backwardShader(jobs, layers, narrow);
       const shapes = shader.outputs.map((name) => {
         if (name === 'dx') return [rows, cols];
         const o = outs[Number(name.slice(2))];
@@ -178,6 +184,7 @@ tf.registerKernel({
         [rows, cols, ...outs],
         matmulGroups(
           jobs.map((j) => (j.out === 'dx' ? [rows, cols] : [outs[+j.out.slice(2)], cols])),
+          narrow,
         ),
       );
       shader.outputs.forEach((name, i) => (made[name] = results[i]));

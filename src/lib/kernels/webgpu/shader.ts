@@ -39,6 +39,34 @@ export interface Gpu {
 
 export const asGpu = (backend: unknown): Gpu => backend as Gpu;
 
+/**
+ * Devices whose "GPU" is the CPU (SwiftShader, a fallback adapter) run a workgroup's invocations
+ * one after another and make every `workgroupBarrier` a switch between them, so a kernel that
+ * shares data through workgroup memory pays per invocation and per barrier: a LayerNorm row ran
+ * 160× faster there with one invocation per workgroup than with 64 (tiny's 192 × 32 rows on
+ * SwiftShader). On such devices those kernels take their narrow form, one invocation per
+ * workgroup and no staging; a GPU keeps the wide forms. Set by the device's creator.
+ */
+const narrowDevices = new WeakSet<GPUDevice>();
+
+export function setNarrowWorkgroups(device: GPUDevice, narrow: boolean): void {
+  if (narrow) narrowDevices.add(device);
+  else narrowDevices.delete(device);
+}
+
+/**
+ * WGSL for a one-invocation workgroup: its workgroup memory is the invocation's own and its
+ * barriers order nothing. Both go (workgroup arrays become private ones), because a shader with
+ * either runs on SwiftShader as one coroutine per workgroup (Dawn zero-fills workgroup memory
+ * behind a barrier), which was most of a dispatch's time there.
+ */
+export const singleInvocation = (wgsl: string): string =>
+  wgsl.replaceAll('workgroupBarrier();', '').replaceAll('var<workgroup>', 'var<private>');
+
+/** Whether kernels on `backend`'s device take their narrow form (see `setNarrowWorkgroups`). */
+export const narrowWorkgroups = (backend: unknown): boolean =>
+  narrowDevices.has(asGpu(backend).device);
+
 export type Scalar = 'f32' | 'i32' | 'u32';
 
 export interface Binding {

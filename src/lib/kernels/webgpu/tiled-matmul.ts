@@ -1,3 +1,5 @@
+import { grid } from './shader.ts';
+
 /**
  * WGSL for tiled matrix products `C[M, N] = Σ_parts op(A)·op(B)` with workgroup-shared tiles:
  * each workgroup of 16×16 threads computes a 64×64 block of C, each thread a 4×4 grid of it
@@ -8,6 +10,9 @@
  *
  * Several products ("jobs") share one dispatch, one per `workgroup_id.z`: the linear layers'
  * forward pass (one job per layer) and backward pass (dx and each dW) then cost one dispatch.
+ *
+ * The narrow form (shader.ts, `setNarrowWorkgroups`) has one invocation per 4×4 block of C
+ * reading its operands straight from memory: same sums in the same k order, no shared tiles.
  */
 
 /** One product term `op(A)[m, k] · op(B)[k, n]` summed over k < K. */
@@ -132,7 +137,7 @@ function jobCode(job: Job): string {
 }
 
 /** The entry point running `jobs[workgroup_id.z]`. */
-export function tiledMatmul(jobs: Job[]): string {
+function tiledMatmul(jobs: Job[]): string {
   const cases = jobs.map((job, z) => `    case ${z}u: {${jobCode(job)}\n    }`).join('\n');
   return `
 var<workgroup> tileA: array<f32, ${TILE * TK}>;
@@ -150,8 +155,97 @@ ${cases}
 }`;
 }
 
+/** Rows and columns of C per invocation in the narrow form… */
+const BLOCK = 4;
+/** …and invocations per workgroup. */
+const DIRECT_GROUP = 64;
+
+function directJobCode(job: Job): string {
+  const guard = (i: number, name: string, index: string, limit: string, value: string) =>
+    `var ${name}${i} = 0.0; if (${index} < ${limit}) { ${name}${i} = ${value}; }`;
+  const parts = job.parts
+    .map((part) => {
+      const loads = range(BLOCK).flatMap((i) => [
+        guard(i, 'a', `row0 + ${i}`, 'M', part.a(`(row0 + ${i})`, 'k')),
+        guard(i, 'b', `col0 + ${i}`, 'N', part.b('k', `(col0 + ${i})`)),
+      ]);
+      const fmas = range(BLOCK).flatMap((i) =>
+        range(BLOCK).map(
+          (j) => `acc[${i * BLOCK + j}] = fma(a${i}, b${j}, acc[${i * BLOCK + j}]);`,
+        ),
+      );
+      const sums = job.rowSums
+        ? `
+        if (wid.x == 0u) { ${range(BLOCK)
+          .map((i) => `rs[${i}] += a${i};`)
+          .join(' ')} }`
+        : '';
+      return `
+    {
+      let K = ${part.k};
+      for (var k = 0; k < K; k++) {
+        ${loads.join('\n        ')}
+        ${fmas.join(' ')}${sums}
+      }
+    }`;
+    })
+    .join('');
+  const stores = range(BLOCK)
+    .flatMap((i) =>
+      range(BLOCK).map(
+        (j) => `
+    { let m = row0 + ${i}; let n = col0 + ${j};
+      if (m < M && n < N) { ${job.out}[m * N + n] = acc[${i * BLOCK + j}]${job.bias ? ` + ${job.bias}[n]` : ''}; } }`,
+      ),
+    )
+    .join('');
+  const storeRowSums = job.rowSums
+    ? `
+    if (col0 == 0) {
+      for (var i = 0; i < ${BLOCK}; i++) {
+        if (row0 + i < M) { ${job.rowSums}[row0 + i] = rs[i]; }
+      }
+    }`
+    : '';
+  return `
+  let M = ${job.m}; let N = ${job.n};
+  let across = (N + ${BLOCK - 1}) / ${BLOCK};
+  let row0 = (block / across) * ${BLOCK}; let col0 = (block % across) * ${BLOCK};
+  if (row0 >= M) { return; }
+  var acc: array<f32, ${BLOCK * BLOCK}>;
+  var rs: array<f32, ${BLOCK}>;${parts}${stores}${storeRowSums}`;
+}
+
+/**
+ * The narrow form's entry point running `jobs[workgroup_id.z]`: invocation `block` of the job
+ * takes C's 4×4 block `block` in row-major block order. No workgroup memory, no barriers, so
+ * its invocations need not be one per workgroup.
+ */
+function directMatmul(jobs: Job[]): string {
+  const cases = jobs.map((job, z) => `    case ${z}u: {${directJobCode(job)}\n    }`).join('\n');
+  return `
+@compute @workgroup_size(${DIRECT_GROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let block = i32((wid.y * groups.x + wid.x) * ${DIRECT_GROUP}u + lid);
+  switch wid.z {
+${cases}
+    default: {}
+  }
+}`;
+}
+
+/** The product's WGSL: tiled, or in the narrow form (see the top of this file). */
+export const matmulCode = (jobs: Job[], narrow: boolean): string =>
+  narrow ? directMatmul(jobs) : tiledMatmul(jobs);
+
 /** Workgroups for `jobs` whose sizes are `[M, N]` each. */
-export function matmulGroups(sizes: [number, number][]): [number, number, number] {
+export function matmulGroups(sizes: [number, number][], narrow = false): [number, number, number] {
+  if (narrow) {
+    const blocks = Math.max(...sizes.map(([m, n]) => Math.ceil(m / BLOCK) * Math.ceil(n / BLOCK)));
+    const [x, y] = grid(Math.ceil(blocks / DIRECT_GROUP));
+    return [x, y, sizes.length];
+  }
   const up = (v: number) => Math.max(1, Math.ceil(v / TILE));
   return [
     Math.max(...sizes.map(([, n]) => up(n))),
