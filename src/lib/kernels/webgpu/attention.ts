@@ -5,6 +5,7 @@ import {
   dropThresholdU32,
   HASH_WGSL,
   narrowWorkgroups,
+  once,
   output,
   singleInvocation,
   type Gpu,
@@ -263,9 +264,17 @@ interface Geometry {
   wg: number;
 }
 
-/** The pass's WGSL: `common` then `pass`, without barriers when a workgroup is one thread. */
-const passCode = (g: Geometry, pass: string) =>
-  g.wg === 1 ? singleInvocation(common(g.tr, g.wg) + pass) : common(g.tr, g.wg) + pass;
+const passes = new Map<string, string>();
+
+/**
+ * The WGSL of pass `key`: `common` then `pass()`, as one thread's code when a workgroup is one
+ * thread; assembled once per key.
+ */
+const passCode = (key: string, g: Geometry, pass: () => string) =>
+  once(passes, key, () => {
+    const code = common(g.tr, g.wg) + pass();
+    return g.wg === 1 ? singleInvocation(code) : code;
+  });
 
 function uniforms(g: Geometry, a: Attrs): Uniform[] {
   const u32 = (name: string, value: number): Uniform => ({ name, type: 'u32', value });
@@ -299,8 +308,9 @@ function forward(gpu: Gpu, [q, k, v, mask]: tf.TensorInfo[], a: Attrs): tf.Tenso
   const g = geometry(gpu, B, L, q.shape[1], a.heads);
   const ctx = output(gpu, q.shape);
   const probs = output(gpu, [B, g.nh, L, L]);
+  const key = `attention-forward-${g.tr}-${g.wg}`;
   dispatch(gpu, {
-    key: `attention-forward-${g.tr}-${g.wg}`,
+    key,
     bindings: [
       { name: 'q', tensor: q, access: 'read' },
       { name: 'k', tensor: k, access: 'read' },
@@ -310,7 +320,7 @@ function forward(gpu: Gpu, [q, k, v, mask]: tf.TensorInfo[], a: Attrs): tf.Tenso
       { name: 'probs', tensor: probs, access: 'read_write' },
     ],
     uniforms: uniforms(g, a),
-    body: passCode(g, forwardPass(g.wg)),
+    body: passCode(key, g, () => forwardPass(g.wg)),
     workgroups: workgroups(g),
   });
   return [ctx, probs];
@@ -322,8 +332,10 @@ function backward(gpu: Gpu, [dc, q, k, v, probs]: tf.TensorInfo[], a: Attrs): tf
   const [dq, dk, dv] = [q, k, v].map((t) => output(gpu, t.shape));
   const dsT = output(gpu, probs.shape);
   const us = uniforms(g, a);
+  const rowsKey = `attention-backward-rows-${g.tr}-${g.wg}`;
+  const keysKey = `attention-backward-keys-${g.tr}-${g.wg}-${g.wg === 1 ? g.hd : HD_MAX}`;
   dispatch(gpu, {
-    key: `attention-backward-rows-${g.tr}-${g.wg}`,
+    key: rowsKey,
     bindings: [
       { name: 'dc', tensor: dc, access: 'read' },
       { name: 'k', tensor: k, access: 'read' },
@@ -333,11 +345,11 @@ function backward(gpu: Gpu, [dc, q, k, v, probs]: tf.TensorInfo[], a: Attrs): tf
       { name: 'dsT', tensor: dsT, access: 'read_write' },
     ],
     uniforms: us,
-    body: passCode(g, backwardRows(g.wg)),
+    body: passCode(rowsKey, g, () => backwardRows(g.wg)),
     workgroups: workgroups(g),
   });
   dispatch(gpu, {
-    key: `attention-backward-keys-${g.tr}-${g.wg}-${g.wg === 1 ? g.hd : HD_MAX}`,
+    key: keysKey,
     bindings: [
       { name: 'dc', tensor: dc, access: 'read' },
       { name: 'q', tensor: q, access: 'read' },
@@ -347,7 +359,7 @@ function backward(gpu: Gpu, [dc, q, k, v, probs]: tf.TensorInfo[], a: Attrs): tf
       { name: 'dv', tensor: dv, access: 'read_write' },
     ],
     uniforms: us,
-    body: passCode(g, backwardKeys(g.tr, g.wg, g.hd)),
+    body: passCode(keysKey, g, () => backwardKeys(g.tr, g.wg, g.hd)),
     workgroups: workgroups(g),
   });
   // Released once the command buffer that reads it is submitted.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { runShader, type Scalar, type Shader } from './dispatch.ts';
-import { narrowWorkgroups } from './shader.ts';
+import { narrowWorkgroups, once } from './shader.ts';
 import { matmulCode, matmulGroups, type Job } from './tiled-matmul.ts';
 
 /**
@@ -126,6 +126,9 @@ function backwardShader(jobs: Job[], layers: number, narrow: boolean): Shader {
   };
 }
 
+const forwardShaders = new Map<string, Shader>();
+const backwardShaders = new Map<string, { jobs: Job[]; shader: Shader }[]>();
+
 const forwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const [x, ...wb] = Object.values(inputs) as tf.TensorInfo[];
   const layers = wb.length / 2;
@@ -134,7 +137,7 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const narrow = narrowWorkgroups(backend);
   return runShader(
     backend,
-    forwardShader(layers, narrow),
+    once(forwardShaders, `${layers}/${narrow}`, () => forwardShader(layers, narrow)),
     [x, ...wb],
     outs.map((o) => [rows, o]),
     [rows, cols, ...outs],
@@ -169,8 +172,14 @@ tf.registerKernel({
     }
     const made: Record<string, tf.TensorInfo> = {};
     const narrow = narrowWorkgroups(gpu);
-    for (const jobs of packBackward(layers, gpu.device.limits.maxStorageBuffersPerShaderStage)) {
-      const shader = backwardShader(jobs, layers, narrow);
+    const limit = gpu.device.limits.maxStorageBuffersPerShaderStage;
+    const shaders = once(backwardShaders, `${layers}/${limit}/${narrow}`, () =>
+      packBackward(layers, limit).map((jobs) => ({
+        jobs,
+        shader: backwardShader(jobs, layers, narrow),
+      })),
+    );
+    for (const { jobs, shader } of shaders) {
       const shapes = shader.outputs.map((name) => {
         if (name === 'dx') return [rows, cols];
         const o = outs[Number(name.slice(2))];

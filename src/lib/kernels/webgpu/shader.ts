@@ -40,6 +40,16 @@ export interface Gpu {
 export const asGpu = (backend: unknown): Gpu => backend as Gpu;
 
 /**
+ * `make()` once per key, then the kept value: kernels assemble their WGSL text once per form
+ * rather than on every dispatch (tens of KB of strings a step otherwise, and their GC).
+ */
+export function once<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = make()));
+  return value;
+}
+
+/**
  * Devices whose "GPU" is the CPU (SwiftShader, a fallback adapter) run a workgroup's invocations
  * one after another and make every `workgroupBarrier` a switch between them, so a kernel that
  * shares data through workgroup memory pays per invocation and per barrier: a LayerNorm row ran
