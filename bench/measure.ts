@@ -31,8 +31,8 @@ export interface StepFigures {
   /** Kernels the engine dispatched to the backend in one step. */
   kernelsPerStep: number;
   /**
-   * webgpu only: compute shaders run in one step (a kernel of ours may run a few; reshapes run
-   * none). Each costs tens of µs of API time on a real GPU, whatever its size.
+   * webgpu only: compute shaders dispatched in one step, tfjs's and ours (a kernel of ours may
+   * run a few; reshapes and the tape's saved-tensor Identity run none). Each costs tens of µs of API time on a real GPU, whatever its size.
    */
   gpuDispatches: number | null;
   /**
@@ -58,22 +58,23 @@ function dispatches(profile: { kernels: { name: string }[] }): number {
 }
 
 /**
- * Counts the compute shaders the webgpu backend runs while `body` runs: every WGSL program,
- * tfjs's and ours, goes through `runWebGPUProgram`. Null on other backends.
+ * Counts the compute shaders dispatched while `body` runs on webgpu: every
+ * `dispatchWorkgroups` on any compute pass, tfjs's programs and ours (which record on tfjs's
+ * command stream with their own pipelines). Null on other backends.
  */
 async function countingGpuDispatches<T>(body: () => Promise<T>): Promise<[T, number | null]> {
   if (tf.getBackend() !== 'webgpu') return [await body(), null];
-  const backend = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
-  const original = backend.runWebGPUProgram;
+  const pass = globalThis.GPUComputePassEncoder.prototype;
+  const original = pass.dispatchWorkgroups;
   let count = 0;
-  backend.runWebGPUProgram = (...args: unknown[]) => {
+  pass.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args) {
     count++;
-    return original.apply(backend, args);
+    return original.apply(this, args);
   };
   try {
     return [await body(), count];
   } finally {
-    backend.runWebGPUProgram = original;
+    pass.dispatchWorkgroups = original;
   }
 }
 
