@@ -62,7 +62,12 @@ export interface LocalModelRecord {
   name: string;
   created: number;
   files: Record<string, Uint8Array>;
+  /** 'reranker': a cross-encoder (`BertForSequenceClassification`); absent: a base model. */
+  role?: ModelRole;
 }
+
+/** What a stored model is for: a base model to fine-tune, or a cross-encoder that reranks. */
+export type ModelRole = 'base' | 'reranker';
 
 /**
  * 'interrupted': the run's worker ended without saying so (a crash, a closed tab, an upgrade);
