@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { isRelevantPair } from '../lib/data/pairs.ts';
+import { isRelevantPair, type TrainingPair } from '../lib/data/pairs.ts';
 import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
 import { splitByQuery } from '../lib/data/split.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { promptPairs, retrievalPrompts } from '../lib/model/prompts.ts';
-import { openAttuneDb } from '../lib/store/db.ts';
+import { openAttuneDb, type Db } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun, saveCheckpoint, updateRun } from '../lib/store/runs.ts';
-import type { RunRecord } from '../lib/store/schema.ts';
+import type { ModelRef, RunRecord } from '../lib/store/schema.ts';
+import { teacherMargins } from '../lib/train/gpl-labels.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { TrainingSession, type CheckpointStore } from '../lib/train/session.ts';
@@ -24,7 +25,7 @@ import {
 import { planContext } from '../lib/train/plan-context.ts';
 import { modelForRun, Trainer, type StepMetrics } from '../lib/train/trainer.ts';
 import { checkpointStorageError } from '../lib/store/quota.ts';
-import { resolveModel } from './resolve-model.ts';
+import { resolveCrossEncoder, resolveModel } from './resolve-model.ts';
 import { withTrainingLock } from './training-lock.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
@@ -76,7 +77,13 @@ async function trainRun(
   // The model's prompts go in front of queries and documents, in training and in evaluation alike.
   const prompts = retrievalPrompts(model.prompts);
   // A grade-0 row is a judged non-relevant document: evaluation reads it, training must not.
-  const trainPairs = promptPairs(split.train.filter(isRelevantPair), prompts);
+  const relevant = split.train.filter(isRelevantPair);
+  // MarginMSE's labels come from the texts as they are: prompts are the bi-encoder's.
+  const labelled =
+    config.loss === 'margin-mse'
+      ? await marginLabels(db, run.reranker, relevant, config.batchSize, emit)
+      : relevant;
+  const trainPairs = promptPairs(labelled, prompts);
   // The memory plan before any step: a run that cannot fit stops here with the memory and a fix.
   const budget = memoryBudget(
     used,
@@ -179,6 +186,30 @@ async function trainRun(
     encoder.dispose();
     db.close();
   }
+}
+
+/**
+ * The rows with MarginMSE labels: the reranker's logit margins CE(q, p) − CE(q, n_j), as GPL
+ * labels them, reporting its progress; without a reranker, the dataset's score column.
+ */
+async function marginLabels(
+  db: Db,
+  reranker: ModelRef | undefined,
+  rows: TrainingPair[],
+  batchSize: number,
+  emit: (e: TrainingEvent) => void,
+): Promise<TrainingPair[]> {
+  if (!reranker) return teacherMargins(rows, null);
+  emit({ type: 'status', message: 'Loading the reranker…' });
+  const crossEncoder = await resolveCrossEncoder(db, reranker);
+  return teacherMargins(rows, crossEncoder, {
+    batchSize,
+    onProgress: (done, total) =>
+      emit({
+        type: 'status',
+        message: `Labelling rows with the reranker’s margins: ${done.toLocaleString()} / ${total.toLocaleString()} pairs`,
+      }),
+  }).finally(() => crossEncoder.dispose());
 }
 
 const api = {
