@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { isRelevantPair, type TrainingPair } from '../lib/data/pairs.ts';
+import { isRelevantPair } from '../lib/data/pairs.ts';
 import { expose } from 'comlink';
 import { evaluateRetrieval } from '../lib/eval/retrieval.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
 import { splitByQuery } from '../lib/data/split.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { promptPairs, retrievalPrompts } from '../lib/model/prompts.ts';
-import { openAttuneDb, type Db } from '../lib/store/db.ts';
+import { openAttuneDb } from '../lib/store/db.ts';
 import { getDataset, readPairs } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun, saveCheckpoint, updateRun } from '../lib/store/runs.ts';
-import type { ModelRef, RunRecord } from '../lib/store/schema.ts';
-import { teacherMargins } from '../lib/train/gpl-labels.ts';
+import type { RunRecord } from '../lib/store/schema.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
 import { TrainingSession, type CheckpointStore } from '../lib/train/session.ts';
@@ -25,7 +24,8 @@ import {
 import { planContext } from '../lib/train/plan-context.ts';
 import { modelForRun, Trainer, type StepMetrics } from '../lib/train/trainer.ts';
 import { checkpointStorageError } from '../lib/store/quota.ts';
-import { resolveCrossEncoder, resolveModel } from './resolve-model.ts';
+import { marginLabels } from './margin-labels.ts';
+import { resolveModel } from './resolve-model.ts';
 import { withTrainingLock } from './training-lock.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
@@ -81,7 +81,15 @@ async function trainRun(
   // MarginMSE's labels come from the texts as they are: prompts are the bi-encoder's.
   const labelled =
     config.loss === 'margin-mse'
-      ? await marginLabels(db, run.reranker, relevant, config.batchSize, emit)
+      ? await marginLabels(db, run.reranker, relevant, {
+          batchSize: config.batchSize,
+          onLoading: () => emit({ type: 'status', message: 'Loading the reranker…' }),
+          onProgress: (done, total) =>
+            emit({
+              type: 'status',
+              message: `Labelling rows with the reranker’s margins: ${done.toLocaleString()} / ${total.toLocaleString()} pairs`,
+            }),
+        })
       : relevant;
   const trainPairs = promptPairs(labelled, prompts);
   // The memory plan before any step: a run that cannot fit stops here with the memory and a fix.
@@ -186,30 +194,6 @@ async function trainRun(
     encoder.dispose();
     db.close();
   }
-}
-
-/**
- * The rows with MarginMSE labels: the reranker's logit margins CE(q, p) − CE(q, n_j), as GPL
- * labels them, reporting its progress; without a reranker, the dataset's score column.
- */
-async function marginLabels(
-  db: Db,
-  reranker: ModelRef | undefined,
-  rows: TrainingPair[],
-  batchSize: number,
-  emit: (e: TrainingEvent) => void,
-): Promise<TrainingPair[]> {
-  if (!reranker) return teacherMargins(rows, null);
-  emit({ type: 'status', message: 'Loading the reranker…' });
-  const crossEncoder = await resolveCrossEncoder(db, reranker);
-  return teacherMargins(rows, crossEncoder, {
-    batchSize,
-    onProgress: (done, total) =>
-      emit({
-        type: 'status',
-        message: `Labelling rows with the reranker’s margins: ${done.toLocaleString()} / ${total.toLocaleString()} pairs`,
-      }),
-  }).finally(() => crossEncoder.dispose());
 }
 
 const api = {
