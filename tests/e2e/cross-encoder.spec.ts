@@ -150,7 +150,35 @@ test('a reranker denoises mined negatives, the review shows both scores, and Mar
     expect(loss).toBeGreaterThan(0);
   }
 
+  // Evaluate: the fine-tuned model's top 10, reranked by the cross-encoder, as a system of its own.
+  await openStep(page, 'Evaluate');
+  await page.getByRole('combobox', { name: 'Rerank with' }).selectOption({ label: RERANKER });
+  await page.getByRole('spinbutton', { name: 'Rerank top' }).fill('10');
+  await page.getByRole('button', { name: 'Run evaluation' }).click();
+  const reranked = page.getByRole('table', { name: 'Reranked' });
+  await expect(reranked).toBeVisible({ timeout: 300_000 });
+  await expectWorkerReleased(page, 'evaluation');
+  await expect(page.getByTestId('rerank-system')).toHaveText(
+    new RegExp(`→ ${RERANKER} \\(top 10\\)$`),
+  );
+  const ndcg = reranked.getByRole('row', { name: /^nDCG@10/ }).getByRole('cell');
+  await expect(ndcg).toHaveText([
+    /^\d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\]$/,
+    /^\d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\]$/,
+    /^(0\.0000|[+\u2212]\d\.\d{4}) \[/,
+    /^(< 0\.001|\d\.\d{3})$/,
+  ]);
+  // The first stage is the fine-tuned system the metrics table shows: the same nDCG@10.
+  const tunedCell = page
+    .getByRole('table', { name: 'Retrieval metrics' })
+    .getByRole('row', { name: /^nDCG@10/ })
+    .getByRole('cell')
+    .nth(1);
+  const mean = (text: string | null) => text!.split(' ')[0];
+  expect(mean(await ndcg.first().textContent())).toBe(mean(await tunedCell.textContent()));
+
   // The same mining without the reranker chooses other negatives.
+  await openStep(page, 'Train');
   await panel.getByRole('combobox', { name: /Reranker/ }).selectOption({ index: 0 });
   await panel.getByRole('button', { name: 'Mine', exact: true }).click();
   await expect(review.getByRole('columnheader', { name: 'Score', exact: true })).toBeVisible({
