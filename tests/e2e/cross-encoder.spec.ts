@@ -179,6 +179,9 @@ test('a reranker denoises mined negatives, the review shows both scores, and Mar
 
   // The same mining without the reranker chooses other negatives.
   await openStep(page, 'Train');
+  await panel
+    .getByRole('combobox', { name: 'Dataset to mine' })
+    .selectOption({ label: `${NAME} (24 pairs)` });
   await panel.getByRole('combobox', { name: /Reranker/ }).selectOption({ index: 0 });
   await panel.getByRole('button', { name: 'Mine', exact: true }).click();
   await expect(review.getByRole('columnheader', { name: 'Score', exact: true })).toBeVisible({
