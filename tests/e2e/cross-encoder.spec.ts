@@ -194,3 +194,22 @@ test('a reranker denoises mined negatives, the review shows both scores, and Mar
   const [, withReranker, biOnly] = stored.map(negativesByQuery);
   expect(withReranker).not.toEqual(biOnly);
 });
+
+test('a Hub reranker downloads from the mirror, is listed apart with its label count, and stays after a reload', async ({
+  page,
+}) => {
+  const repo = 'cross-encoder-testing/tiny-cross-encoder';
+  await loadModelFromMirror(page);
+  await page.getByLabel('Reranker Hub id').fill(repo);
+  await page.getByRole('button', { name: 'Add from the Hub' }).click();
+  const list = page.getByRole('table', { name: 'Rerankers' });
+  const row = list.getByRole('row', { name: new RegExp(repo) });
+  await expect(row).toContainText('Hub');
+  await expect(row.getByTestId('reranker-labels')).toHaveText('1');
+  // 29,280 encoder parameters (the tiny BERT's) and a [1, 32] classifier with its bias.
+  await expect(row).toContainText('29,313');
+  await page.reload();
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: `Remove ${repo}` }).click();
+  await expect(list).toContainText('No reranker yet.');
+});
