@@ -1,8 +1,5 @@
 import type { ResamplingOptions } from '../lib/eval/bootstrap.ts';
-import { compareSystems, metricIntervals, type MetricComparison } from '../lib/eval/compare.ts';
-import { evaluateRankings, type RetrievalMetrics } from '../lib/eval/metrics.ts';
-import { systemReport, type SystemReport } from '../lib/eval/report.ts';
-import { rerankRankings } from '../lib/eval/rerank.ts';
+import { rerankedSystem, type RerankSection } from '../lib/eval/rerank.ts';
 import type { RetrievalResult, RetrievalTask } from '../lib/eval/retrieval.ts';
 import { numberFlag } from './args.ts';
 import { loadCrossEncoderDir } from './cross-encoder-dir.ts';
@@ -18,12 +15,6 @@ export const RERANK_USAGE = `  --rerank DIR  evaluate "bi-encoder top-k, then th
   --rerank-top  how many of the bi-encoder's documents the cross-encoder reorders (100; at most
                 the 100 the evaluator keeps per query)`;
 
-/** The report's rerank section: the reranked system and its paired comparison with the base. */
-export interface RerankSection {
-  rerank: SystemReport;
-  rerankComparison: Record<string, MetricComparison>;
-}
-
 /** Reranks the base system's rankings with `--rerank` and evaluates them the same way. */
 export async function rerankSection(
   flags: { rerank?: string; 'rerank-top'?: string },
@@ -35,22 +26,15 @@ export async function rerankSection(
   if (flags.rerank === undefined) return null;
   const top = numberFlag(flags['rerank-top'], 'rerank-top', 100);
   const crossEncoder = await loadCrossEncoderDir(flags.rerank);
-  const rankings = await rerankRankings(crossEncoder, task, base.rankings, top, {
+  return rerankedSystem(crossEncoder, task, base, top, {
+    name: `${model} → ${flags.rerank} (top ${top})`,
     batchSize: options.batchSize,
+    resampling: options.resampling,
     onProgress: (done, total) => {
       if (process.stderr.isTTY)
         process.stderr.write(`\rreranking ${done}/${total}${done === total ? '\n' : ''}`);
     },
   }).finally(() => crossEncoder.dispose());
-  const reranked: RetrievalMetrics = evaluateRankings(rankings, task.relevant);
-  return {
-    rerank: systemReport(
-      `${model} → ${flags.rerank} (top ${top})`,
-      reranked,
-      metricIntervals(reranked, options.resampling),
-    ),
-    rerankComparison: compareSystems(base, reranked, options.resampling),
-  };
 }
 
 /** One line per metric: the reranked system's mean, its change and the paired p-value. */

@@ -3,8 +3,18 @@ import { expose } from 'comlink';
 import { sentenceTransformersFolder, type ExportOptions } from '../lib/export/folder.ts';
 import { zipBlob } from '../lib/export/zip.ts';
 import { cacheStorageModelCache } from '../lib/hub/cache.ts';
+import {
+  CROSS_ENCODER_FILES,
+  SENTENCE_TRANSFORMERS_FILES,
+  type ModelFileSpec,
+} from '../lib/hub/files.ts';
 import { loadHubModel, type HubLoadProgress } from '../lib/hub/load.ts';
 import { memoryPartialStore } from '../lib/hub/partial.ts';
+import {
+  loadCrossEncoderModel,
+  summarizeCrossEncoder,
+  type CrossEncoderSummary,
+} from '../lib/model/cross-encoder-folder.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
 import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
 import type { ModelSource } from '../lib/model/source.ts';
@@ -53,6 +63,28 @@ function fileSource(
   };
 }
 
+/** A Hub folder's `files`, from Cache Storage or downloaded; a newer download stops an older one. */
+async function fromHub(
+  spec: { host: string; repo: string; revision: string },
+  files: readonly ModelFileSpec[],
+  onProgress?: (p: HubLoadProgress) => void,
+): Promise<ModelSource> {
+  download?.abort();
+  const controller = (download = new AbortController());
+  try {
+    return await loadHubModel({
+      ...spec,
+      files,
+      cache: cacheStorageModelCache(caches),
+      partials,
+      onProgress,
+      signal: controller.signal,
+    });
+  } finally {
+    if (download === controller) download = null;
+  }
+}
+
 const api = {
   useBackend: (preferred: BackendName) => useBackend(preferred),
 
@@ -60,20 +92,29 @@ const api = {
     spec: { host: string; repo: string; revision: string },
     onProgress?: (p: HubLoadProgress) => void,
   ): Promise<LoadedModelSummary> {
-    download?.abort();
-    const controller = (download = new AbortController());
-    try {
-      const source = await loadHubModel({
-        ...spec,
-        cache: cacheStorageModelCache(caches),
-        partials,
-        onProgress,
-        signal: controller.signal,
-      });
-      return await load(source);
-    } finally {
-      if (download === controller) download = null;
-    }
+    return load(await fromHub(spec, SENTENCE_TRANSFORMERS_FILES, onProgress));
+  },
+
+  /**
+   * Downloads (or reads from the cache) a cross-encoder and checks it; the base model loaded in
+   * this worker stays as it is.
+   */
+  async rerankerFromHub(
+    spec: { host: string; repo: string; revision: string },
+    onProgress?: (p: HubLoadProgress) => void,
+  ): Promise<CrossEncoderSummary> {
+    const source = await fromHub(spec, CROSS_ENCODER_FILES, onProgress);
+    return summarizeCrossEncoder(await loadCrossEncoderModel(source));
+  },
+
+  /** Checks a cross-encoder folder the person brought and returns the files to keep. */
+  async importReranker(
+    name: string,
+    files: ReadonlyMap<string, Uint8Array | Blob>,
+  ): Promise<{ summary: CrossEncoderSummary; files: Map<string, Uint8Array> }> {
+    const read = new Map<string, Uint8Array>();
+    const model = await loadCrossEncoderModel(fileSource(name, files, read));
+    return { summary: summarizeCrossEncoder(model), files: read };
   },
 
   /** Stops the Hub download in progress; `loadFromHub` then throws HubCancelledError. */

@@ -18,6 +18,7 @@ import { weightsSha256 } from '../lib/eval/kit/fingerprint.ts';
 import { evaluationKit, type KitInput, type KitRun } from '../lib/eval/kit/kit.ts';
 import { retrievalTaskFromPairs } from '../lib/eval/pairs-task.ts';
 import { missingDocIds } from '../lib/eval/report.ts';
+import { rerankedSystem, type RerankSection } from '../lib/eval/rerank.ts';
 import type { RetrievalStage, RetrievalTask } from '../lib/eval/retrieval.ts';
 import { judgementsFromRows } from '../lib/eval/trec.ts';
 import { zipBlob } from '../lib/export/zip.ts';
@@ -30,13 +31,13 @@ import { idbEmbeddingStore } from '../lib/store/embeddings.ts';
 import { getCheckpoint, getRun } from '../lib/store/runs.ts';
 import type { ModelRef } from '../lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
-import { resolveModel } from './resolve-model.ts';
+import { resolveCrossEncoder, resolveModel } from './resolve-model.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 import { throwIfCancelled } from '../lib/util/cancel.ts';
 import './cancellation.ts';
 
 export type SystemName = 'base' | 'tuned';
-export type EvaluationStage = 'loading' | RetrievalStage | 'statistics';
+export type EvaluationStage = 'loading' | RetrievalStage | 'statistics' | 'reranking';
 
 export type EvaluationEvent =
   | { type: 'started'; backend: string; documents: number; queries: number }
@@ -59,10 +60,21 @@ export interface EvaluationRequest {
   runId: string;
   /** false: the base model alone. */
   compareTuned: boolean;
+  /**
+   * Also evaluate "the last system's top `top`, then this cross-encoder" (retrieve and rerank)
+   * against that system alone.
+   */
+  reranker: { ref: ModelRef; label: string; top: number } | null;
   backend: BackendName;
   batchSize: number;
   resamples: number;
   seed: number;
+}
+
+/** The reranked system of an evaluation, and which system's ranking it reordered. */
+export interface RerankOutcome extends RerankSection {
+  first: SystemName;
+  top: number;
 }
 
 /**
@@ -128,7 +140,7 @@ function identityOf(ref: ModelRef): ModelIdentity {
 async function evaluate(
   request: EvaluationRequest,
   emit: (e: EvaluationEvent) => void,
-): Promise<EvaluationOutcome> {
+): Promise<EvaluationOutcome & { rerank: RerankOutcome | null }> {
   const signal = begin();
   const checkCancelled = () => throwIfCancelled(signal, 'the evaluation');
   lastKit = null;
@@ -237,11 +249,56 @@ async function evaluate(
       resampling: { resamples: request.resamples, seed: request.seed },
     });
     lastKit = { report: outcome.report, judgements: taskJudgements(task), runs, dataset };
-    return outcome;
+    const rerank = request.reranker
+      ? await rerankLast(db, request.reranker, task, tuned ? 'tuned' : 'base', tuned ?? base, {
+          batchSize: request.batchSize,
+          resampling: { resamples: request.resamples, seed: request.seed },
+          emit,
+          checkCancelled,
+        })
+      : null;
+    return { ...outcome, rerank };
   } finally {
     controller = null;
     db.close();
   }
+}
+
+/** The reranked system: `system`'s top `top` reordered by the cross-encoder, and its comparison. */
+async function rerankLast(
+  db: Db,
+  reranker: NonNullable<EvaluationRequest['reranker']>,
+  task: RetrievalTask,
+  first: SystemName,
+  system: SystemResult,
+  options: {
+    batchSize: number;
+    resampling: { resamples: number; seed: number };
+    emit: (e: EvaluationEvent) => void;
+    checkCancelled: () => void;
+  },
+): Promise<RerankOutcome> {
+  const report = (done: number, total: number) =>
+    options.emit({
+      type: 'progress',
+      system: first,
+      stage: 'reranking',
+      done,
+      total,
+      docsPerSecond: null,
+    });
+  report(0, 1);
+  const crossEncoder = await resolveCrossEncoder(db, reranker.ref);
+  const section = await rerankedSystem(crossEncoder, task, system.result, reranker.top, {
+    name: `${system.name} → ${reranker.label} (top ${reranker.top})`,
+    batchSize: options.batchSize,
+    resampling: options.resampling,
+    onProgress: (done, total) => {
+      options.checkCancelled();
+      report(done, total);
+    },
+  }).finally(() => crossEncoder.dispose());
+  return { ...section, first, top: reranker.top };
 }
 
 export type BakeoffWorkerEvent =

@@ -17,7 +17,10 @@ import type { ModelRef } from '../lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
 import { loraAdapterFolder } from '../lib/train/lora-export.ts';
 import { resolveTrainConfig, type TrainConfig } from '../lib/train/config.ts';
+import { isRelevantPair } from '../lib/data/pairs.ts';
+import { marginLabels } from './margin-labels.ts';
 import { resolveModel } from './resolve-model.ts';
+import { useBackend } from './tf-backend.ts';
 
 export interface ExportOptions {
   dtype: 'F32' | 'F16';
@@ -95,7 +98,17 @@ async function takeItFurther(runId: string): Promise<{ files: FolderFiles; name:
     const split = splitByQuery(pairs, new Set(dataset.evalQueries));
     const { name, revision } = modelName(run.model);
     const files: FolderFiles = new Map();
-    files.set('train.jsonl', new TextEncoder().encode(pairsJsonl(split.train)));
+    const config = resolveTrainConfig(run.config as Partial<TrainConfig>);
+    // A MarginMSE run trained on its relevant rows with the teacher's margins: train.py gets those.
+    const train =
+      config.loss === 'margin-mse'
+        ? await useBackend('wasm').then(() =>
+            marginLabels(db, run.reranker, split.train.filter(isRelevantPair), {
+              batchSize: config.batchSize,
+            }),
+          )
+        : split.train;
+    files.set('train.jsonl', new TextEncoder().encode(pairsJsonl(train)));
     files.set('eval.jsonl', new TextEncoder().encode(pairsJsonl(split.eval)));
     const local = run.model.kind === 'local';
     // The prompts the run trained with (the person's, the model's, or its authors'), for train.py.
@@ -105,7 +118,7 @@ async function takeItFurther(runId: string): Promise<{ files: FolderFiles; name:
       TRAIN_SCRIPT_FILE,
       new TextEncoder().encode(
         trainScript({
-          config: resolveTrainConfig(run.config as Partial<TrainConfig>),
+          config,
           baseModel: name,
           baseRevision: revision,
           baseIsLocal: local,

@@ -4,9 +4,10 @@ import type { TrainingPair } from '../lib/data/pairs.ts';
 import { parseCorpus } from '../lib/mine/corpus.ts';
 import { planMining, type MiningOptions } from '../lib/mine/options.ts';
 import { rankForMining, type MiningStage } from '../lib/mine/rank.ts';
+import { RERANKER_NEEDS_A_FILTER, rescoreForMining, rescores } from '../lib/mine/rescore.ts';
 import { throwIfCancelled } from '../lib/util/cancel.ts';
 import './cancellation.ts';
-import { mineHardNegatives, type MiningInput } from '../lib/mine/select.ts';
+import { mineHardNegatives, MiningInputError, type MiningInput } from '../lib/mine/select.ts';
 import { miningTask, type MiningTask } from '../lib/mine/task.ts';
 import { minedDatasetRecord, minedPairs } from '../lib/mine/version.ts';
 import { SentenceEncoder } from '../lib/model/encoder.ts';
@@ -17,7 +18,7 @@ import { getDataset, readPairs, saveDataset } from '../lib/store/datasets.ts';
 import { getCheckpoint, getRun } from '../lib/store/runs.ts';
 import type { DatasetRecord, ModelRef } from '../lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../lib/train/checkpoint.ts';
-import { resolveModel } from './resolve-model.ts';
+import { resolveCrossEncoder, resolveModel } from './resolve-model.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
 
 /** The model that ranks: a base model, or the latest checkpoint of a run. */
@@ -27,13 +28,18 @@ export interface MiningRequest {
   datasetId: string;
   model: MiningModel;
   options: MiningOptions;
+  /**
+   * A cross-encoder that rescores the candidates and positives; the filters and sampling then
+   * read its scores (`mine_hard_negatives(…, cross_encoder=…)`). Needs a filter set.
+   */
+  reranker: ModelRef | null;
   /** More candidate documents: a BEIR corpus.jsonl, or one document per line. */
   extraCorpus: File | null;
   backend: BackendName;
   batchSize: number;
 }
 
-export type MiningProgressStage = 'loading' | MiningStage;
+export type MiningProgressStage = 'loading' | MiningStage | 'rescoring';
 
 export type MiningEvent =
   | { type: 'started'; backend: string; documents: number; queries: number }
@@ -97,6 +103,7 @@ async function mine(request: MiningRequest, emit: (e: MiningEvent) => void): Pro
       request.options,
       task.positives.reduce((m, p) => Math.max(m, p.length), 0),
     );
+    if (request.reranker && !rescores(plan)) throw new MiningInputError(RERANKER_NEEDS_A_FILTER);
     const backend = await useBackend(request.backend);
     const encoder = new SentenceEncoder(await loadModel(db, request.model));
     throwIfCancelled(signal, 'mining');
@@ -106,12 +113,16 @@ async function mine(request: MiningRequest, emit: (e: MiningEvent) => void): Pro
       documents: task.corpus.length,
       queries: task.queries.length,
     });
-    const input = await rankForMining(encoder, task, plan.window, {
+    const ranked = await rankForMining(encoder, task, plan.window, {
       batchSize: request.batchSize,
       prompts: retrievalPrompts(encoder.model.prompts),
       signal,
       onProgress: (stage, done, total) => emit({ type: 'progress', stage, done, total }),
     }).finally(() => encoder.dispose());
+    const input = request.reranker
+      ? await rescore(db, request.reranker, ranked, task.queries, plan.window, request, emit)
+      : ranked;
+    throwIfCancelled(signal, 'mining');
     session = { parent, pairs, task, input, options: request.options };
     const queryIndex = new Map(task.queries.map((text, q) => [text, q]));
     const rowsPerQuery = task.queries.map(() => 0);
@@ -124,6 +135,27 @@ async function mine(request: MiningRequest, emit: (e: MiningEvent) => void): Pro
     controller = null;
     db.close();
   }
+}
+
+/**
+ * The ranking rescored by the reranker, the cross-encoder reading the texts as they are (prompts
+ * are the bi-encoder's), as `mine --cross-encoder` does.
+ */
+async function rescore(
+  db: Db,
+  reranker: ModelRef,
+  input: MiningInput,
+  queries: string[],
+  window: number,
+  request: MiningRequest,
+  emit: (e: MiningEvent) => void,
+): Promise<MiningInput> {
+  emit({ type: 'progress', stage: 'rescoring', done: 0, total: 1 });
+  const crossEncoder = await resolveCrossEncoder(db, reranker);
+  return rescoreForMining(crossEncoder, input, queries, window, {
+    batchSize: request.batchSize,
+    onProgress: (done, total) => emit({ type: 'progress', stage: 'rescoring', done, total }),
+  }).finally(() => crossEncoder.dispose());
 }
 
 /**

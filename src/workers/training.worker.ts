@@ -24,6 +24,7 @@ import {
 import { planContext } from '../lib/train/plan-context.ts';
 import { modelForRun, Trainer, type StepMetrics } from '../lib/train/trainer.ts';
 import { checkpointStorageError } from '../lib/store/quota.ts';
+import { marginLabels } from './margin-labels.ts';
 import { resolveModel } from './resolve-model.ts';
 import { withTrainingLock } from './training-lock.ts';
 import { useBackend, type BackendName } from './tf-backend.ts';
@@ -76,7 +77,21 @@ async function trainRun(
   // The model's prompts go in front of queries and documents, in training and in evaluation alike.
   const prompts = retrievalPrompts(model.prompts);
   // A grade-0 row is a judged non-relevant document: evaluation reads it, training must not.
-  const trainPairs = promptPairs(split.train.filter(isRelevantPair), prompts);
+  const relevant = split.train.filter(isRelevantPair);
+  // MarginMSE's labels come from the texts as they are: prompts are the bi-encoder's.
+  const labelled =
+    config.loss === 'margin-mse'
+      ? await marginLabels(db, run.reranker, relevant, {
+          batchSize: config.batchSize,
+          onLoading: () => emit({ type: 'status', message: 'Loading the reranker…' }),
+          onProgress: (done, total) =>
+            emit({
+              type: 'status',
+              message: `Labelling rows with the reranker’s margins: ${done.toLocaleString()} / ${total.toLocaleString()} pairs`,
+            }),
+        })
+      : relevant;
+  const trainPairs = promptPairs(labelled, prompts);
   // The memory plan before any step: a run that cannot fit stops here with the memory and a fix.
   const budget = memoryBudget(
     used,

@@ -97,4 +97,19 @@ test('generate queries for a corpus from five examples, filter, accept, and trai
     timeout: 300_000,
   });
   await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
+
+  // GPL-style: the Train page opens on the generated set with MarginMSE, which needs negatives first.
+  // Back without a reload (the page is linked from the Data page): the saved dataset is still shown.
+  await page.evaluate(() => (location.hash = '#/generate'));
+  await page.getByRole('link', { name: 'Train it GPL-style: MarginMSE with a reranker' }).click();
+  await expect(page.getByRole('combobox', { name: 'Loss' })).toHaveValue('margin-mse');
+  await expect(dataset.locator('option:checked')).toHaveText(`corpus (generated) (${kept} pairs)`);
+  await expect(
+    page.getByRole('combobox', { name: 'Dataset to mine' }).locator('option:checked'),
+  ).toHaveText(`corpus (generated) (${kept} pairs)`);
+  const needsNegatives =
+    'MarginMSE learns from (query, positive, negative) rows and “corpus (generated)” has no negatives: mine hard negatives for it below';
+  await expect(page.getByRole('note')).toContainText(needsNegatives);
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByRole('alert')).toContainText(needsNegatives);
 });

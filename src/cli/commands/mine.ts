@@ -22,7 +22,7 @@ import type { MiningInput } from '../../lib/mine/select.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { CliError, countFlag, numberFlag, parseFlags, required, type Command } from '../args.ts';
 import { loadCrossEncoderDir } from '../cross-encoder-dir.ts';
-import { miningReview } from '../mining-review.ts';
+import { miningReview } from '../../lib/mine/review.ts';
 import {
   BACKEND_FLAG,
   BACKEND_USAGE,

@@ -8,7 +8,7 @@ import { deviceLimits } from '../../lib/env/webgpu-device.ts';
 import { SentenceEncoder } from '../../lib/model/encoder.ts';
 import { promptPairs, recordRetrievalPrompts } from '../../lib/model/prompts.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.ts';
-import { crossEncoderMargins, scoreColumnMargins } from '../../lib/train/gpl-labels.ts';
+import { teacherMargins } from '../../lib/train/gpl-labels.ts';
 import { loraExport } from '../../lib/train/lora.ts';
 import {
   isOutOfMemory,
@@ -203,10 +203,10 @@ async function teacherLabels(
   crossEncoderDir: string | undefined,
 ): Promise<TrainingPair[]> {
   if (config.loss !== 'margin-mse') return pairs;
-  if (crossEncoderDir === undefined) return scoreColumnMargins(pairs);
+  if (crossEncoderDir === undefined) return teacherMargins(pairs, null);
   const crossEncoder = await loadCrossEncoderDir(crossEncoderDir);
   console.log(`labelling ${pairs.length} rows with the cross-encoder's margins`);
-  return crossEncoderMargins(crossEncoder, pairs, { batchSize: config.batchSize }).finally(() =>
+  return teacherMargins(pairs, crossEncoder, { batchSize: config.batchSize }).finally(() =>
     crossEncoder.dispose(),
   );
 }

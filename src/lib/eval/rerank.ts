@@ -4,8 +4,11 @@
  * score; documents below the top keep the bi-encoder's order after them. The result is a ranking
  * like any other, so the same metrics, intervals and paired tests apply to it.
  */
-import type { ScoredDoc } from './metrics.ts';
-import type { RetrievalTask } from './retrieval.ts';
+import type { ResamplingOptions } from './bootstrap.ts';
+import { compareSystems, metricIntervals, type MetricComparison } from './compare.ts';
+import { evaluateRankings, type RetrievalMetrics, type ScoredDoc } from './metrics.ts';
+import { systemReport, type SystemReport } from './report.ts';
+import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
 
 /** Pair scores of a cross-encoder (`CrossEncoder` in model/, or a test's stand-in). */
 export interface RerankScorer {
@@ -56,4 +59,31 @@ export async function rerankRankings(
     out.set(queryId, [...head, ...tail]);
   }
   return out;
+}
+
+/** A reranked system as a report shows it: its metrics with intervals, and the paired comparison. */
+export interface RerankSection {
+  rerank: SystemReport;
+  /** First stage (`base`) vs reranked (`tuned`), per metric, on the same resamples. */
+  rerankComparison: Record<string, MetricComparison>;
+}
+
+/**
+ * "Bi-encoder top `top`, then the cross-encoder" evaluated as a second system against the
+ * first-stage `first` alone, with the same bootstrap intervals and paired tests (CLI
+ * `eval --rerank`, the Evaluate page's "rerank with").
+ */
+export async function rerankedSystem(
+  scorer: RerankScorer,
+  task: RetrievalTask,
+  first: RetrievalResult,
+  top: number,
+  options: RerankOptions & { name: string; resampling: ResamplingOptions },
+): Promise<RerankSection> {
+  const rankings = await rerankRankings(scorer, task, first.rankings, top, options);
+  const reranked: RetrievalMetrics = evaluateRankings(rankings, task.relevant);
+  return {
+    rerank: systemReport(options.name, reranked, metricIntervals(reranked, options.resampling)),
+    rerankComparison: compareSystems(first, reranked, options.resampling),
+  };
 }

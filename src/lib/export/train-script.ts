@@ -27,13 +27,14 @@ export const LOCAL_BASE_FOLDER = 'base-model';
 /**
  * The splits as the script reads them: one pair per line, `{"query", "positive", "negatives"}`
  * (TrainingPair's text fields), so that the script rebuilds the same training columns and the same
- * evaluation task (`retrievalTaskFromPairs`) as the run.
+ * evaluation task (`retrievalTaskFromPairs`) as the run; a MarginMSE run's rows add the `labels`
+ * (teacher margins, one per negative) it trained on.
  */
 export function pairsJsonl(pairs: readonly TrainingPair[]): string {
   return pairs
     .map(
       (p) =>
-        `${JSON.stringify({ query: p.query, positive: p.positive, negatives: p.negatives })}\n`,
+        `${JSON.stringify({ query: p.query, positive: p.positive, negatives: p.negatives, ...(p.labels ? { labels: p.labels } : {}) })}\n`,
     )
     .join('');
 }
@@ -62,6 +63,10 @@ const SCHEDULERS: Record<TrainConfig['schedule'], string> = {
 };
 
 function lossLine(c: TrainConfig): string {
+  // MarginMSELoss on dot products, as GPL; GradCache only saved memory in the tab, so it has no
+  // counterpart here.
+  if (c.loss === 'margin-mse')
+    return '    loss = losses.MarginMSELoss(model, similarity_fct=util.pairwise_dot_score)';
   const name = `${c.miniBatch ? 'Cached' : ''}MultipleNegatives${c.symmetric ? 'Symmetric' : ''}RankingLoss`;
   const cached = c.miniBatch ? ', mini_batch_size=MINI_BATCH_SIZE' : '';
   return `    loss = losses.${name}(model, scale=SCALE${cached})`;
@@ -122,6 +127,7 @@ export function trainScript(input: TrainScriptInput): string {
     '    SentenceTransformerTrainer,',
     '    SentenceTransformerTrainingArguments,',
     '    losses,',
+    ...(c.loss === 'margin-mse' ? ['    util,'] : []),
     ')',
     'from sentence_transformers.evaluation import InformationRetrievalEvaluator',
     'from sentence_transformers.training_args import BatchSamplers',
@@ -170,13 +176,16 @@ export function trainScript(input: TrainScriptInput): string {
     '',
     '',
     'def pairs_dataset(pairs):',
-    '    """Columns anchor, positive, negative_1…n: the ranking loss reads them by position."""',
+    '    """Columns anchor, positive, negative_1…n (the loss reads them by position), and label: the',
+    '    teacher margins of a MarginMSE run, one per negative (a number when there is one)."""',
     '    widths = sorted({len(p["negatives"]) for p in pairs})',
     '    if len(widths) > 1:',
     '        raise ValueError(f"{TRAIN_FILE.name}: every pair needs as many negatives; found {widths}")',
     '    columns = {"anchor": [p["query"] for p in pairs], "positive": [p["positive"] for p in pairs]}',
     '    for i in range(widths[0] if widths else 0):',
     '        columns[f"negative_{i + 1}"] = [p["negatives"][i] for p in pairs]',
+    '    if pairs and "labels" in pairs[0]:',
+    '        columns["label"] = [p["labels"] if len(p["labels"]) > 1 else p["labels"][0] for p in pairs]',
     '    return Dataset.from_dict(columns)',
     '',
     '',

@@ -20,3 +20,16 @@ export const SENTENCE_TRANSFORMERS_FILES: readonly ModelFileSpec[] = [
   { path: '1_Pooling/config.json', required: false },
   { path: 'model.safetensors', required: true },
 ];
+
+/**
+ * What `CrossEncoder(path)` reads from a `BertForSequenceClassification` folder: no
+ * sentence-transformers modules, the tokenizer files and the weights.
+ */
+export const CROSS_ENCODER_FILES: readonly ModelFileSpec[] = [
+  { path: 'config.json', required: true },
+  { path: 'tokenizer.json', required: true },
+  { path: 'tokenizer_config.json', required: false },
+  { path: 'special_tokens_map.json', required: false },
+  { path: 'vocab.txt', required: false },
+  { path: 'model.safetensors', required: true },
+];

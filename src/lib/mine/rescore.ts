@@ -26,6 +26,10 @@ export interface RescoreOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Why a reranker chosen for mining without a filter is refused (the studio's words). */
+export const RERANKER_NEEDS_A_FILTER =
+  'A reranker only changes mining through a filter: set a relative or absolute margin, a max score or a min score, or mine without a reranker (sentence-transformers leaves the cross-encoder unused too).';
+
 /** Whether the reference would rescore under `plan`: a margin, `max_score` or `min_score` is set. */
 export function rescores(plan: MiningPlan): boolean {
   return (

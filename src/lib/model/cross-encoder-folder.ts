@@ -48,7 +48,7 @@ function activationOf(raw: Record<string, unknown>, labels: number): CrossEncode
 }
 
 /** HF `PretrainedConfig`: `id2label` fixes the number of labels, else `num_labels`, else 2. */
-function labelsOf(raw: Record<string, unknown>): number {
+export function labelsOf(raw: Record<string, unknown>): number {
   const id2label = raw.id2label;
   if (typeof id2label === 'object' && id2label !== null) return Object.keys(id2label).length;
   const n = raw.num_labels;
@@ -124,5 +124,30 @@ export async function loadCrossEncoderModel(
     labels,
     activation,
     weights,
+  };
+}
+
+/** What the studio shows about a reranker. */
+export interface CrossEncoderSummary {
+  source: string;
+  labels: number;
+  activation: CrossEncoderActivation;
+  parameters: number;
+  layers: number;
+  hiddenSize: number;
+  maxLength: number;
+}
+
+export function summarizeCrossEncoder(model: CrossEncoderModel): CrossEncoderSummary {
+  let parameters = 0;
+  for (const t of model.weights.values()) parameters += t.data.length;
+  return {
+    source: model.source,
+    labels: model.labels,
+    activation: model.activation,
+    parameters,
+    layers: model.config.num_hidden_layers,
+    hiddenSize: model.config.hidden_size,
+    maxLength: model.maxLength,
   };
 }

@@ -10,6 +10,7 @@ import type {
   EvaluationRequest,
   EvaluationStage,
   EvaluationWorkerApi,
+  RerankOutcome,
   SystemName,
 } from '../../workers/evaluation.worker.ts';
 import { environment } from './environment.svelte.ts';
@@ -64,6 +65,8 @@ class EvaluationState extends WorkerRun<EvaluationWorkerApi, 'done'> {
   corpus = $state.raw<Partial<Record<SystemName, CorpusSource>>>({});
   backend = $state<string>('');
   outcome = $state.raw<EvaluationOutcome | null>(null);
+  /** The reranked system of the last evaluation, when a reranker was chosen. */
+  reranked = $state.raw<RerankOutcome | null>(null);
   /** The run whose base and fine-tuned models `outcome` compares (null for a base-only outcome). */
   comparedRunId = $state<string | null>(null);
   warnings = $state.raw<string[]>([]);
@@ -97,14 +100,17 @@ class EvaluationState extends WorkerRun<EvaluationWorkerApi, 'done'> {
     this.corpus = {};
     this.corpusRate = {};
     this.outcome = null;
+    this.reranked = null;
     this.comparedRunId = null;
     this.warnings = [];
     await this.execute(async (api) => {
       const backend = await environment.resolveBackend();
-      this.outcome = await api.evaluate(
+      const { rerank, ...outcome } = await api.evaluate(
         { ...settings, backend },
         proxy((e: EvaluationEvent) => this.receive(e)),
       );
+      this.outcome = outcome;
+      this.reranked = rerank;
       this.comparedRunId = settings.compareTuned ? settings.runId : null;
       return 'done';
     });

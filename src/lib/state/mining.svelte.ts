@@ -10,7 +10,7 @@ import {
 import { miningStatistics, type MiningStatistics } from '../mine/statistics.ts';
 import { openAttuneDb, type Db } from '../store/db.ts';
 import { listRuns } from '../store/runs.ts';
-import type { DatasetRecord, RunRecord } from '../store/schema.ts';
+import type { DatasetRecord, ModelRef, RunRecord } from '../store/schema.ts';
 import type {
   MiningEvent,
   MiningModel,
@@ -35,6 +35,7 @@ export interface MineRequest {
   datasetId: string;
   model: MiningModel;
   options: MiningOptions;
+  reranker: ModelRef | null;
   extraCorpus: File | null;
 }
 

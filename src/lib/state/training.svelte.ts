@@ -3,7 +3,7 @@ import { openAttuneDb, type Db } from '../store/db.ts';
 import { deleteRun, listRuns, putRun, updateRun } from '../store/runs.ts';
 import type { BackendPreference } from '../env/backend-choice.ts';
 import type { ModelRef, RunRecord } from '../store/schema.ts';
-import type { TrainConfig } from '../train/config.ts';
+import type { TrainConfig, TrainLoss } from '../train/config.ts';
 import { etaSeconds } from '../train/smoothing.ts';
 import { spawnTrainingWorker, type WorkerHandle } from '../../workers/spawn.ts';
 import type { TrainingEvent, TrainingWorkerApi } from '../../workers/training.worker.ts';
@@ -42,6 +42,8 @@ export interface StartRequest {
   datasetId: string;
   model: ModelRef;
   config: TrainConfig;
+  /** MarginMSE's teacher; none: the dataset's score column. */
+  reranker?: ModelRef;
   evalEvery: number;
   backend: BackendPreference;
 }
@@ -59,6 +61,11 @@ class TrainingState {
   live = $state.raw<LiveRun | null>(null);
   /** Tensors alive in the worker after its last run (0 when everything was released). */
   workerTensors = $state<number | null>(null);
+  /**
+   * What another page asks the Train page to start from (the Generate page's "train GPL-style"):
+   * the dataset and the loss, taken once when the Train page opens.
+   */
+  draft = $state.raw<{ datasetId: string; loss: TrainLoss } | null>(null);
 
   private worker: WorkerHandle<TrainingWorkerApi> | null = null;
   private db: Promise<Db> | null = null;
@@ -108,6 +115,7 @@ class TrainingState {
       datasetId: request.datasetId,
       model: request.model,
       config: { ...request.config },
+      ...(request.reranker ? { reranker: request.reranker } : {}),
       evalEvery: request.evalEvery,
       backend: request.backend,
       totalSteps: 0,

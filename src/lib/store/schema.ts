@@ -62,7 +62,12 @@ export interface LocalModelRecord {
   name: string;
   created: number;
   files: Record<string, Uint8Array>;
+  /** 'reranker': a cross-encoder (`BertForSequenceClassification`); absent: a base model. */
+  role?: ModelRole;
 }
+
+/** What a stored model is for: a base model to fine-tune, or a cross-encoder that reranks. */
+export type ModelRole = 'base' | 'reranker';
 
 /**
  * 'interrupted': the run's worker ended without saying so (a crash, a closed tab, an upgrade);
@@ -89,6 +94,11 @@ export interface RunRecord {
   model: ModelRef;
   /** The resolved TrainConfig, as JSON. */
   config: Record<string, unknown>;
+  /**
+   * With loss margin-mse: the reranker whose logit margins label the rows (GPL); absent, the
+   * dataset's score column is the label.
+   */
+  reranker?: ModelRef;
   /** Evaluate nDCG@10 on the eval split every N steps (0 = only at the start and the end). */
   evalEvery: number;
   /** The compute backend asked for; a resumed run asks again ('auto' for runs of schema v1 without one). */

@@ -62,3 +62,15 @@ export function scoreColumnMargins(rows: readonly TrainingPair[]): TrainingPair[
     return { ...r, labels: [r.score] };
   });
 }
+
+/**
+ * MarginMSE's labels for `rows`: the teacher cross-encoder's margins when there is one, else the
+ * dataset's score column. Labels are made from the texts as they are (prompts are the bi-encoder's).
+ */
+export async function teacherMargins(
+  rows: readonly TrainingPair[],
+  teacher: LogitScorer | null,
+  options: LabelOptions = {},
+): Promise<TrainingPair[]> {
+  return teacher ? crossEncoderMargins(teacher, rows, options) : scoreColumnMargins(rows);
+}

@@ -73,6 +73,12 @@ const CHANGED_RUN: TrainScriptInput = {
   trainFile: 'splits/train.jsonl',
 };
 
+/** A GPL-style run: MarginMSE on a reranker's margins. */
+const MARGIN_MSE_RUN: TrainScriptInput = {
+  ...DEFAULT_RUN,
+  config: resolveTrainConfig({ loss: 'margin-mse' }),
+};
+
 describe('train.py', () => {
   it('carries the default run’s loss, hyperparameters, sampler and evaluator', () => {
     const script = trainScript(DEFAULT_RUN);
@@ -140,8 +146,29 @@ describe('train.py', () => {
     expect(script).toContain('without shuffling');
   });
 
+  it('trains a MarginMSE run with MarginMSELoss on dot products and its labels as the label column', () => {
+    const script = trainScript(MARGIN_MSE_RUN);
+    const lines = withoutComments(script);
+    for (const line of [
+      '    loss = losses.MarginMSELoss(model, similarity_fct=util.pairwise_dot_score)',
+      '    util,',
+      '        columns["label"] = [p["labels"] if len(p["labels"]) > 1 else p["labels"][0] for p in pairs]',
+    ])
+      expect(lines, line).toContain(line);
+    expect(script).not.toContain('MultipleNegativesRankingLoss');
+    const labelled = pairsJsonl([
+      { query: 'q', positive: 'p', negatives: ['n1', 'n2'], labels: [1.5, -0.25] },
+    ]);
+    expect(JSON.parse(labelled)).toEqual({
+      query: 'q',
+      positive: 'p',
+      negatives: ['n1', 'n2'],
+      labels: [1.5, -0.25],
+    });
+  });
+
   it.skipIf(!PYTHON)('parses as Python (needs python3 on PATH)', () => {
-    for (const run of [DEFAULT_RUN, CHANGED_RUN]) {
+    for (const run of [DEFAULT_RUN, CHANGED_RUN, MARGIN_MSE_RUN]) {
       assertPythonSyntax(join(writeScript(trainScript(run)), 'train.py'));
     }
   });

@@ -23,7 +23,28 @@ describe('local model records', () => {
         created: 5,
         files: { 'config.json': config, 'model.safetensors': WEIGHTS },
       }),
-    ).toEqual({ id: 'a', name: 'tiny', created: 5, bytes: 2 + 121_096, parameters: 29_280 });
+    ).toEqual({
+      id: 'a',
+      name: 'tiny',
+      created: 5,
+      bytes: 2 + 121_096,
+      parameters: 29_280,
+      role: 'base',
+      labels: null,
+    });
+  });
+
+  it('describes a reranker with the label count its config.json declares', () => {
+    const config = readFileSync('tests/fixtures/tiny-cross-encoder/config.json');
+    const entry = describeLocalModel({
+      id: 'r',
+      name: 'tiny-cross-encoder',
+      created: 6,
+      role: 'reranker',
+      files: { 'config.json': new Uint8Array(config) },
+    });
+    // id2label {"0": "LABEL_0"}: one relevance logit.
+    expect([entry.role, entry.labels, entry.parameters]).toEqual(['reranker', 1, null]);
   });
 
   it('numbers a name already taken', () => {
