@@ -118,16 +118,24 @@ export function wasmThreadCount(): number {
 
 /**
  * Starts the wasm backend with `threads` XNNPACK threads (1: tfjs's single-threaded SIMD build,
- * as before). It must run before the wasm backend first starts in this process: the build is
- * chosen once. Returns the thread count XNNPACK got, or null when the backend did not start.
+ * as before), at most 8. The build is chosen when the backend starts: asked for another thread
+ * count than the running one, it starts the backend again (tensors on the old one are gone, and
+ * its threads stay idle until exit). Returns the thread count XNNPACK got, or null when the
+ * backend did not start.
  */
 export async function startWasm(threads: number): Promise<number | null> {
-  if (threads <= 1 || tf.findBackend('wasm')) {
-    return (await startBackend('wasm')) ? wasmThreadCount() : null;
+  const count = Math.max(1, Math.min(threads, MAX_WASM_THREADS));
+  if (tf.findBackend('wasm')) {
+    if (wasmThreadCount() === count) return (await startBackend('wasm')) ? count : null;
+    const factory = tf.findBackendFactory('wasm');
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', factory);
   }
-  const count = Math.min(threads, MAX_WASM_THREADS);
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', count > 1);
   setThreadsCount(count);
-  const ok = await withNodeBlobScripts(count, () => startBackend('wasm'));
+  const ok =
+    count > 1
+      ? await withNodeBlobScripts(count, () => startBackend('wasm'))
+      : await startBackend('wasm');
   return ok ? wasmThreadCount() : null;
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { linear, linear3 } from '../../../src/lib/kernels/index.ts';
-import { BACKENDS, expectSameAsStock, kernelsUsed, randn, useBackend } from './routes.ts';
+import { WASM_THREADS, expectSameAsStock, kernelsUsed, randn, useBackend } from './routes.ts';
 
-describe.each([...BACKENDS, 'webgpu'])('linear on %s', (backend) => {
+describe.each(['cpu', ...WASM_THREADS, 'webgpu'])('linear on %s', (backend) => {
   it('x·Wᵀ + b and its gradients equal matMul(x, W, false, true) + b', async () => {
     await useBackend(backend);
     const x = randn([37, 24], 1);
