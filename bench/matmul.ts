@@ -47,13 +47,14 @@ export function matmulFigures(shape: readonly number[], threads: number): Matmul
     shape: [...shape],
     gflops: tfjsRate,
   });
-  if (simdGemm()) {
+  const simd = simdGemm();
+  if (simd) {
     // The dot-product form: a [m, k] against bᵀ [n, k].
     const [x, y, out] = scratch([m * k, n * k, m * n]);
     x.fill(0.5);
     y.fill(0.25);
     figures.push({
-      what: 'attune SIMD gemm (1 thread)',
+      what: `attune SIMD gemm (1 thread, ${simd.relaxed ? 'relaxed SIMD multiply-add' : 'multiply then add'})`,
       shape: [...shape],
       gflops: rate(shape, () => gemmNT(at(x), at(y), at(out), m, k, n)),
     });
