@@ -2,6 +2,8 @@ import { chromium } from '@playwright/test';
 import { createServer, type Plugin } from 'vite';
 import { CHROMIUM_ARGS, chromiumPath } from '../tests/support/chromium.ts';
 import type { CaseResult, CaseSpec } from './cases.ts';
+import type { MatmulFigure } from './matmul.ts';
+import { MATMUL_SHAPE } from './pytorch.ts';
 
 declare const bench: import('comlink').Remote<import('./browser/bench.worker.ts').BenchWorkerApi>;
 
@@ -9,12 +11,17 @@ export interface BrowserRun {
   chromium: string;
   adapter: string;
   wasmThreads: number | null;
+  /** The threaded build's plain matmul GFLOP/s in the worker. */
+  matmul: MatmulFigure[];
   results: CaseResult[];
 }
 
-/** One page's worth of cases: the worker's wasm threads are fixed when its backend starts. */
+/**
+ * One page's worth of cases: the worker's wasm threads are fixed when its backend starts (1: the
+ * single-threaded build the studio's CSP allows; more: the threaded build on that many threads).
+ */
 export interface BrowserBatch {
-  wasmThreads: boolean;
+  wasmThreads: number;
   specs: CaseSpec[];
 }
 
@@ -62,6 +69,7 @@ export async function runInChromium(
     const results: CaseResult[] = [];
     let adapter = 'none';
     let threads: number | null = null;
+    const matmul: MatmulFigure[] = [];
     for (const batch of batches) {
       const page = await browser.newPage();
       await page.goto(`http://localhost:${port}/bench/browser/index.html`);
@@ -69,8 +77,16 @@ export async function runInChromium(
       await page.evaluate((o) => bench.configure(o), { wasmThreads: batch.wasmThreads });
       adapter = await page.evaluate(() => bench.adapter());
       const count = await page.evaluate(() => bench.wasmThreads());
-      if (batch.wasmThreads) threads = count;
-      const wasmBuild = batch.wasmThreads
+      const threaded = batch.wasmThreads > 1;
+      if (threaded && count !== null) {
+        threads = count;
+        const figures = await page.evaluate(([s, n]) => bench.matmul(s, n), [
+          [...MATMUL_SHAPE],
+          count,
+        ] as const);
+        matmul.push(...figures.map((m) => ({ ...m, what: `Chromium worker ${m.what}` })));
+      }
+      const wasmBuild = threaded
         ? `threaded build, ${count} XNNPACK thread${count === 1 ? '' : 's'}`
         : 'single-threaded build';
       for (const spec of batch.specs) {
@@ -82,7 +98,7 @@ export async function runInChromium(
       }
       await page.close();
     }
-    return { chromium: browser.version(), adapter, wasmThreads: threads, results };
+    return { chromium: browser.version(), adapter, wasmThreads: threads, matmul, results };
   } finally {
     await browser.close();
     await server.close();

@@ -15,10 +15,21 @@ export interface TorchResult {
   opsPerStep: number;
 }
 
+/** The plain product `[m, k] · [k, n]` every side of the bench times: one Linear of MiniLM's FFN. */
+export const MATMUL_SHAPE = [512, 384, 1536] as const;
+
 export interface TorchRun {
   torch: string;
   threads: number;
+  /** The library behind libblas.so.3 (Debian's alternatives). */
   blas: string;
+  /** `torch.__config__.show()`'s BLAS_INFO and CPU capability. */
+  blasConfig: string;
+  /** OpenBLAS's kernel (`openblas_get_corename`), null when the BLAS is not OpenBLAS. */
+  openblasCore: string | null;
+  /** `OPENBLAS_CORETYPE` as the PyTorch process saw it (the bench unsets it: null). */
+  coretypeEnv: string | null;
+  matmul: { shape: number[]; gflops: number };
   /** `cpu`, or the CUDA device's name. */
   device: string;
   results: TorchResult[];
@@ -76,6 +87,7 @@ export function runPytorch(
   const spec = {
     threads,
     device,
+    matmul: MATMUL_SHAPE,
     cases: shapes.map((s) => ({
       id: s.id,
       layers: s.layers,
@@ -91,12 +103,17 @@ export function runPytorch(
     })),
   };
   const threadsEnv = String(threads);
+  // Some machines force OpenBLAS's kernel choice for old builds (OPENBLAS_CORETYPE=Haswell on an
+  // AVX-512 CPU halves its GEMM here): PyTorch gets the kernels its OpenBLAS picks for this CPU.
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
   const out = spawnSync(python, [SCRIPT], {
     input: JSON.stringify(spec),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     env: {
-      ...process.env,
+      ...env,
       OMP_NUM_THREADS: threadsEnv,
       OPENBLAS_NUM_THREADS: threadsEnv,
       MKL_NUM_THREADS: threadsEnv,

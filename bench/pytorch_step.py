@@ -1,8 +1,10 @@
 """The PyTorch side of `npm run bench`: the same contrastive BERT training step in plain PyTorch.
 
-Reads a JSON spec on stdin: {"threads": n, "device": "cpu" | "cuda", "cases": [{"id", "layers", "hidden", "heads",
-"intermediate", "vocab", "columns": [{"ids": [[...]], "mask": [[...]]}, ...], "warmup", "steps"}]}
-(the token batches are the ones tfjs trains on), and prints one JSON object with a result per case.
+Reads a JSON spec on stdin: {"threads": n, "device": "cpu" | "cuda", "matmul": [m, k, n], "cases": [{"id",
+"layers", "hidden", "heads", "intermediate", "vocab", "columns": [{"ids": [[...]], "mask": [[...]]}, ...],
+"warmup", "steps"}]} (the token batches are the ones tfjs trains on), and prints one JSON object with a
+result per case, the BLAS this torch computes with (library, OpenBLAS's core type) and the plain
+[m, k] · [k, n] product's GFLOP/s at the same thread count.
 On "cuda" the step runs eager fp32 with TF32 off (the precision WebGPU computes in), timed with a
 device synchronisation after each step; without CUDA it exits 3.
 
@@ -14,9 +16,11 @@ autograd engine, not the ops they call in turn (aten::linear counts once, not wi
 aten::addmm).
 """
 
+import ctypes
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -155,6 +159,39 @@ def blas():
         return "unknown"
 
 
+def openblas_core():
+    """OpenBLAS's kernel choice (`openblas_get_corename`): `OPENBLAS_CORETYPE` overrides its CPU probe."""
+    for name in ("libopenblas.so.0", "libblas.so.3"):
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def blas_config():
+    """The BLAS lines of `torch.__config__.show()` (Debian's build says `BLAS_INFO=generic`: libblas.so.3)."""
+    shown = torch.__config__.show()
+    found = re.findall(r"(BLAS_INFO=[^,]*|CPU capability usage: \S+)", shown)
+    return ", ".join(found) or shown.strip().splitlines()[0]
+
+
+def matmul_gflops(m, k, n, device):
+    """Median GFLOP/s of a plain [m, k] · [k, n] float32 product, after warm-up."""
+    a = torch.randn(m, k, device=device)
+    b = torch.randn(k, n, device=device)
+    for _ in range(5):
+        (a @ b).sum().item()
+    samples = []
+    for _ in range(30):
+        t = time.perf_counter()
+        (a @ b)[0, 0].item()
+        samples.append(time.perf_counter() - t)
+    return 2 * m * k * n / statistics.median(samples) / 1e9
+
+
 def main():
     spec = json.load(sys.stdin)
     torch.set_num_threads(spec["threads"])
@@ -165,6 +202,8 @@ def main():
             sys.exit(3)
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
+    m, k, n = spec.get("matmul", [512, 384, 1536])
+    matmul = {"shape": [m, k, n], "gflops": matmul_gflops(m, k, n, device)}
     results = [run_case(c, device) for c in spec["cases"]]
     print(
         json.dumps(
@@ -172,6 +211,10 @@ def main():
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
                 "blas": blas(),
+                "blasConfig": blas_config(),
+                "openblasCore": openblas_core(),
+                "coretypeEnv": os.environ.get("OPENBLAS_CORETYPE"),
+                "matmul": matmul,
                 "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
                 "results": results,
             }

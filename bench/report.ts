@@ -1,4 +1,5 @@
 import type { CaseResult } from './cases.ts';
+import type { MatmulFigure } from './matmul.ts';
 import { SHAPES, stepMatmulFlops, type ShapeSpec } from './models.ts';
 import type { TorchOutcome, TorchResult } from './pytorch.ts';
 
@@ -14,8 +15,14 @@ export interface Machine {
 
 export interface BenchReport {
   machine: Machine;
+  /** `--threads`: the thread count both sides ran at (PyTorch's, Node wasm's, the Chromium worker's threaded build's). */
+  threads: number;
+  /** The threads XNNPACK got in Node (tfjs may give fewer than asked). */
+  nodeWasmThreads?: number;
+  /** Our side's plain matmul GFLOP/s (PyTorch's is in its run). */
+  matmul: MatmulFigure[];
   chromium?: { version: string; adapter: string; wasmThreads: number | null } | { skipped: string };
-  /** Keyed by thread count (`"1"`) for the CPU runs, `"cuda"` for the GPU run. */
+  /** Keyed by thread count (`"2"`) for the CPU run, `"cuda"` for the GPU run. */
   pytorch: Record<string, TorchOutcome>;
   results: CaseResult[];
   /** The GPU's fp32 peak from its datasheet (`--fp32-peak-tflops`), for the share the matmuls reach. */
@@ -25,8 +32,12 @@ export interface BenchReport {
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** PyTorch's figures for a shape id: single-threaded CPU, or CUDA. */
-function torchOf(report: BenchReport, id: string, run = '1'): TorchResult | null {
+/** PyTorch's figures for a shape id: on the CPU at the report's thread count, or CUDA. */
+function torchOf(
+  report: BenchReport,
+  id: string,
+  run = String(report.threads),
+): TorchResult | null {
   const outcome = report.pytorch[run];
   if (!outcome?.ok) return null;
   return outcome.run.results.find((r) => r.id === id) ?? null;
@@ -45,15 +56,42 @@ function gflops(report: BenchReport, shapeId: string, columns: number, ms: numbe
   return `${fmt(rate)}${peak ? ` (${fmt((100 * rate) / (peak * 1000), 1)}% of peak)` : ''}`;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /**
- * One row per measurement. Ratios to single-threaded PyTorch are given on CPU time (Node rows:
- * robust to other work on the machine) and on wall time (every row); webgpu rows also against
- * PyTorch on CUDA when that ran. Synthetic shapes train two columns (anchor, positive).
+ * What each side computed with: PyTorch's BLAS, the OpenBLAS kernel it ran (and whether
+ * `OPENBLAS_CORETYPE` forced it), the thread counts, and a plain matmul's GFLOP/s on each side.
+ */
+export function summary(report: BenchReport): string {
+  const lines = [`Threads: ${report.threads} on each side (--threads).`];
+  const cpu = report.pytorch[String(report.threads)];
+  if (cpu?.ok) {
+    const r = cpu.run;
+    lines.push(
+      `PyTorch ${r.torch}, ${plural(r.threads, 'thread')}: BLAS ${r.blas} (${r.blasConfig}), OpenBLAS core ${r.openblasCore ?? '— (not OpenBLAS)'}, OPENBLAS_CORETYPE ${r.coretypeEnv ?? 'unset'}.`,
+      `PyTorch matmul ${r.matmul.shape.join('×')}: ${fmt(r.matmul.gflops, 1)} GFLOP/s.`,
+    );
+  }
+  if (report.nodeWasmThreads !== undefined)
+    lines.push(`Node wasm: XNNPACK on ${plural(report.nodeWasmThreads, 'thread')}.`);
+  for (const m of report.matmul) {
+    const torch = cpu?.ok ? ` (${fmt(m.gflops / cpu.run.matmul.gflops, 2)}× PyTorch's)` : '';
+    lines.push(`${m.what} matmul ${m.shape.join('×')}: ${fmt(m.gflops, 1)} GFLOP/s${torch}.`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * One row per measurement. Ratios to PyTorch at the same thread count are given on CPU time (Node
+ * rows) and on wall time (every row); webgpu rows also against PyTorch on CUDA when that ran.
+ * With threads on both sides the wall time is the one to read: CPU time adds up every thread's.
+ * Synthetic shapes train two columns (anchor, positive).
  */
 export function markdownTable(report: BenchReport): string {
   const cuda = report.pytorch.cuda?.ok;
+  const vs = `× PyTorch ${plural(report.threads, 'thread')}`;
   const lines = [
-    `| shape | where | backend | route | wall ms/step | CPU ms/step | pairs/s | kernels/step (GPU dispatches) | matmul GFLOP/s | peak MB | × PyTorch 1 thread (CPU) | × PyTorch 1 thread (wall) |${cuda ? ' × PyTorch CUDA (wall) |' : ''}`,
+    `| shape | where | backend | route | wall ms/step | CPU ms/step | pairs/s | kernels/step (GPU dispatches) | matmul GFLOP/s | peak MB | ${vs} (CPU) | ${vs} (wall) |${cuda ? ' × PyTorch CUDA (wall) |' : ''}`,
     `| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${cuda ? ' ---: |' : ''}`,
   ];
   for (const r of report.results) {
@@ -94,14 +132,14 @@ export function markdownTable(report: BenchReport): string {
       continue;
     }
     for (const t of outcome.run.results) {
-      const one = torchOf(report, t.id);
+      const same = torchOf(report, t.id);
       const where =
         threads === 'cuda'
           ? `PyTorch ${outcome.run.torch}, CUDA eager fp32 (${outcome.run.device})`
           : `PyTorch ${outcome.run.torch}, ${threads} thread(s)`;
       const rate = threads === 'cuda' ? gflops(report, t.id, 2, t.msPerStep) : '—';
       lines.push(
-        `| ${t.id} | ${where} | ${threads === 'cuda' ? 'CUDA' : 'CPU'} | — | ${ms(t.msPerStep)} | ${ms(t.cpuMsPerStep)} | ${fmt(t.pairsPerSecond, 1)} | ${fmt(t.opsPerStep)} ATen ops | ${rate} | — | ${ratio(t.cpuMsPerStep, one?.cpuMsPerStep)} | ${ratio(t.msPerStep, one?.msPerStep)} |${cuda ? ' — |' : ''}`,
+        `| ${t.id} | ${where} | ${threads === 'cuda' ? 'CUDA' : 'CPU'} | — | ${ms(t.msPerStep)} | ${ms(t.cpuMsPerStep)} | ${fmt(t.pairsPerSecond, 1)} | ${fmt(t.opsPerStep)} ATen ops | ${rate} | — | ${ratio(t.cpuMsPerStep, same?.cpuMsPerStep)} | ${ratio(t.msPerStep, same?.msPerStep)} |${cuda ? ' — |' : ''}`,
       );
     }
   }

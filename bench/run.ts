@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --json FILE] [--only node,chromium,pytorch] [--shapes tiny,small,minilm,sample]
- *   [--backends cpu,wasm,webgpu] [--fp32-peak-tflops N]`
+ *   [--backends cpu,wasm,webgpu] [--threads N] [--fp32-peak-tflops N]`
  *
  * Times the studio's own training step (Trainer: sample, tokenize, forward, MNRL, backward, clip,
  * AdamW) per model shape × backend × kernel route, in Node (cpu, wasm, and webgpu through Dawn)
@@ -11,12 +11,17 @@
  * chains (before), `attune` rows our kernels (after). The `sample` rows train the studio's sample
  * dataset with the Train page's defaults: the pairs/s a newcomer sees. Slow combinations are time-boxed or
  * skipped with the reason in the table; a full run stays under ~10 minutes on 2 cores.
+ * `--threads N` (default: every core) runs both sides at N threads: PyTorch (torch.set_num_threads
+ * and the BLAS's own variables, with `OPENBLAS_CORETYPE` unset), Node's wasm backend (tfjs's
+ * threaded build, `src/cli/wasm-threads.ts`) and the Chromium worker's threaded wasm build. Each
+ * side's plain matmul GFLOP/s and PyTorch's BLAS and core type head the table.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { directorySource } from '../src/cli/fs-source.ts';
 import { adapterIsSoftware, installNodeWebGPU } from '../src/cli/node-webgpu.ts';
+import { startWasm } from '../src/cli/wasm-threads.ts';
 import { startBackend } from '../src/lib/env/start-backend.ts';
 import type { KernelRoute } from '../src/lib/kernels/index.ts';
 import { loadSentenceModel } from '../src/lib/model/folder.ts';
@@ -28,10 +33,11 @@ import {
   type CaseSpec,
   type Fixture,
 } from './cases.ts';
+import { matmulFigures } from './matmul.ts';
 import { parseFixturePairs, SHAPES, type ShapeSpec } from './models.ts';
-import { runPytorch } from './pytorch.ts';
+import { MATMUL_SHAPE, runPytorch } from './pytorch.ts';
 import { loadSample, SAMPLE_CSV } from './sample.ts';
-import { markdownTable, type BenchReport } from './report.ts';
+import { markdownTable, summary, type BenchReport } from './report.ts';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,6 +49,11 @@ const shapeIds = new Set((flag('shapes') ?? 'tiny,small,minilm,sample').split(',
 const jsonPath = flag('json');
 const backendIds = new Set((flag('backends') ?? 'cpu,wasm,webgpu').split(','));
 const peakTflops = flag('fp32-peak-tflops');
+const threads = Number(flag('threads') ?? os.availableParallelism());
+if (!Number.isInteger(threads) || threads < 1) {
+  console.error(`--threads expects a whole number of threads ≥ 1, got "${flag('threads')}"`);
+  process.exit(2);
+}
 
 /** Timed steps and budget per shape: enough steps for a median on the fast routes, one on the slow. */
 const PLAN: Record<ShapeSpec['id'], { warmup: number; steps: number; budgetMs: number }> = {
@@ -130,16 +141,19 @@ async function nodeGpu(): Promise<boolean | null> {
   return adapterIsSoftware();
 }
 
-/** webgpu, then wasm on one thread (the studio's CSP), then wasm with threads (a CSP allowing them). */
+/**
+ * webgpu, then wasm on one thread (the studio's CSP), then wasm's threaded build on `threads`
+ * threads (a CSP allowing it).
+ */
 function chromiumBatches(): BrowserBatch[] {
   const single = shapes.flatMap((s) => [
     ...routesOf(s).map((route) => spec(s, 'webgpu', route)),
     spec(s, 'wasm', 'attune'),
   ]);
   return [
-    { wasmThreads: false, specs: single },
+    { wasmThreads: 1, specs: single },
     {
-      wasmThreads: true,
+      wasmThreads: threads,
       specs: shapes.filter((s) => s.id !== 'sample').map((s) => spec(s, 'wasm', 'attune')),
     },
   ];
@@ -176,9 +190,24 @@ async function main(): Promise<void> {
     JSON.parse(readFileSync('tests/fixtures/tiny-bert/tokenizer.json', 'utf8')),
   );
   const fixture: Fixture = { model, pairs, sample };
-  const report: BenchReport = { machine: machine(loadAtStart), pytorch: {}, results: [] };
+  const report: BenchReport = {
+    machine: machine(loadAtStart),
+    threads,
+    matmul: [],
+    pytorch: {},
+    results: [],
+  };
 
   if (only.has('node')) {
+    // The threaded build is chosen when the wasm backend first starts: before any case.
+    if (backendIds.has('wasm')) {
+      const got = await startWasm(threads);
+      if (got !== null) {
+        report.nodeWasmThreads = got;
+        for (const m of matmulFigures(MATMUL_SHAPE, got))
+          report.matmul.push({ ...m, what: `Node ${m.what}` });
+      }
+    }
     const softwareGpu = await nodeGpu();
     for (const s of nodeSpecs(softwareGpu)) {
       const result = await runCase(s, fixture, 'Node', startBackend);
@@ -194,6 +223,7 @@ async function main(): Promise<void> {
         adapter: run.adapter,
         wasmThreads: run.wasmThreads,
       };
+      report.matmul.push(...run.matmul);
       report.results.push(...run.results);
     } catch (e) {
       report.chromium = { skipped: (e as Error).message.split('\n')[0] };
@@ -201,13 +231,13 @@ async function main(): Promise<void> {
     }
   }
   if (only.has('pytorch')) {
-    // Single-threaded, as the issue's reference (the bench's 2 cores make threads a lottery).
+    // At the same thread count as our side: a user's PyTorch runs on every core.
     const cpuShapes = shapes.filter((s) => !GPU_SHAPES.has(s.id));
-    const outcome = runPytorch(cpuShapes, fixture, 1);
-    report.pytorch['1'] = outcome;
+    const outcome = runPytorch(cpuShapes, fixture, threads);
+    report.pytorch[String(threads)] = outcome;
     console.log(
       outcome.ok
-        ? `PyTorch ${outcome.run.torch} 1 thread: ${outcome.run.results.map((r) => `${r.id} ${r.msPerStep.toFixed(1)} ms (CPU ${r.cpuMsPerStep.toFixed(1)}), ${r.opsPerStep} ops`).join('; ')}`
+        ? `PyTorch ${outcome.run.torch} ${threads} thread(s): ${outcome.run.results.map((r) => `${r.id} ${r.msPerStep.toFixed(1)} ms (CPU ${r.cpuMsPerStep.toFixed(1)}), ${r.opsPerStep} ops`).join('; ')}`
         : `PyTorch comparison skipped: ${outcome.reason}`,
     );
     // Eager fp32 (TF32 off) on the GPU, when this torch has CUDA: the GPU rows' comparison.
@@ -224,6 +254,7 @@ async function main(): Promise<void> {
     `\n${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, load ${report.machine.load.map((l) => l.toFixed(1)).join(' → ')}\n`,
   );
   if (peakTflops) report.fp32PeakTflops = Number(peakTflops);
+  console.log(`${summary(report)}\n`);
   console.log(markdownTable(report));
   if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { expose } from 'comlink';
 import { loadSentenceModel } from '../../src/lib/model/folder.ts';
 import { memorySource } from '../../src/lib/model/source.ts';
 import { allowWasmThreads, useBackend, type BackendName } from '../../src/workers/tf-backend.ts';
 import { runCase, type CaseResult, type CaseSpec, type Fixture } from '../cases.ts';
+import { matmulFigures, type MatmulFigure } from '../matmul.ts';
 import { parseFixturePairs } from '../models.ts';
 import { loadSample } from '../sample.ts';
 
@@ -36,9 +38,23 @@ async function loadFixture(): Promise<Fixture> {
 }
 
 const api = {
-  /** Whether wasm may start threads (the bench serves a CSP that allows them); call first. */
-  configure(options: { wasmThreads: boolean }): void {
-    allowWasmThreads(options.wasmThreads);
+  /**
+   * How many threads wasm starts (1: the single-threaded build; more needs the CSP the bench
+   * serves); call first. tfjs caps XNNPACK at half of `hardwareConcurrency` (it assumes two
+   * hardware threads per core), so the bench's worker reports twice the threads asked for.
+   */
+  configure(options: { wasmThreads: number }): void {
+    const threads = options.wasmThreads;
+    allowWasmThreads(threads > 1);
+    if (threads <= 1) return;
+    Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads });
+    setThreadsCount(threads);
+  },
+
+  /** Plain matmul GFLOP/s on the wasm backend (XNNPACK on `threads` threads) and our SIMD gemm. */
+  async matmul(shape: readonly number[], threads: number): Promise<MatmulFigure[]> {
+    if ((await useBackend('wasm')) !== 'wasm') return [];
+    return matmulFigures(shape, threads);
   },
 
   async run(spec: CaseSpec, platform: string): Promise<CaseResult> {

@@ -1,4 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { startBackend } from '../lib/env/start-backend.ts';
@@ -17,6 +18,7 @@ import { sniffDataset } from '../lib/data/sniff.ts';
 import { CliError, EXIT } from './args.ts';
 import { directorySource } from './fs-source.ts';
 import { adapterIsSoftware, installNodeWebGPU } from './node-webgpu.ts';
+import { MAX_WASM_THREADS, startWasm } from './wasm-threads.ts';
 
 /** A file's bytes, or a CliError (exit 2) naming it. */
 export async function readInput(path: string): Promise<Uint8Array> {
@@ -75,10 +77,19 @@ export async function writeFolder(dir: string, files: Map<string, Uint8Array>): 
   }
 }
 
-/** `--backend`, shared by every command that computes with the model. */
-export const BACKEND_FLAG = { backend: { type: 'string' } } as const;
-export const BACKEND_USAGE =
-  '  --backend wasm         wasm (default), webgpu, cpu, or auto (measure each, keep the fastest)';
+/** `--backend` and `--threads`, shared by every command that computes with the model. */
+export const BACKEND_FLAG = { backend: { type: 'string' }, threads: { type: 'string' } } as const;
+export const BACKEND_USAGE = `  --backend wasm         wasm (default), webgpu, cpu, or auto (measure each, keep the fastest)
+  --threads N            threads for wasm's matrix products (default: every core, ${os.availableParallelism()} here; at most ${MAX_WASM_THREADS})`;
+
+/** `--threads`: every core unless the person names a count. */
+function threadCount(flag: string | undefined): number {
+  if (flag === undefined) return os.availableParallelism();
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`--threads expects a whole number of threads ≥ 1, got "${flag}"`);
+  return n;
+}
 
 const NODE_BACKENDS = ['wasm', 'webgpu', 'cpu'] as const;
 
@@ -88,9 +99,13 @@ const NODE_BACKENDS = ['wasm', 'webgpu', 'cpu'] as const;
  * over. `webgpu` computes on the GPU through Dawn (`node-webgpu.ts`), on SwiftShader where the
  * machine has no GPU driver. `auto` measures the studio's probe step on each backend that starts
  * (WebGPU only on a real GPU: software WebGPU is never the fastest) and keeps the fastest. Every
- * backend computes the same numbers within float32 rounding (the parity tests).
+ * backend computes the same numbers within float32 rounding (the parity tests). wasm runs its
+ * matrix products (XNNPACK) on `--threads` threads, every core by default (`wasm-threads.ts`).
  */
-export async function initBackend(flag?: string): Promise<string> {
+export async function initBackend(flag?: string, threadsFlag?: string): Promise<string> {
+  const threads = threadCount(threadsFlag);
+  // The wasm build (threaded or not) is chosen when the backend first starts: before the probe.
+  if (flag === undefined || flag === 'auto' || flag === 'wasm') await startWasm(threads);
   if (flag === undefined) {
     if (await startBackend('wasm')) return 'wasm';
     console.warn('the wasm backend cannot start here; computing on cpu');

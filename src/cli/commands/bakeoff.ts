@@ -81,7 +81,7 @@ async function run(argv: string[]): Promise<number> {
     );
   }
 
-  await initBackend(flags.backend);
+  await initBackend(flags.backend, flags.threads);
   const split = await loadBeir(beir, settings.splitName);
   let onStage = progress(dirs[0]);
   const { report } = await runBakeoff(

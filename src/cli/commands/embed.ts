@@ -38,7 +38,7 @@ export const embed: Command = {
       .filter((l) => l.trim() !== '');
     if (lines.length === 0)
       throw new CliError(`${textsPath} has no non-blank line to embed`, EXIT.input);
-    await initBackend(flags.backend);
+    await initBackend(flags.backend, flags.threads);
     const encoder = await loadEncoder(required(flags.model, 'model'));
     const prompt = promptFromFlags(encoder.model.prompts, flags);
     const embeddings = await encoder.embed(withPrompt(lines, prompt), {

@@ -109,7 +109,7 @@ async function run(argv: string[]): Promise<number> {
   const settings = evaluationSettings(flags);
   const { batchSize, resampling } = settings;
 
-  await initBackend(flags.backend);
+  await initBackend(flags.backend, flags.threads);
   const split = await loadBeir(beir, settings.splitName);
   const task = beirTask(split);
   const weights = new Map<string, string>();

@@ -120,7 +120,7 @@ export const generate: Command = {
     } finally {
       await generator.dispose();
     }
-    await initBackend(flags.backend);
+    await initBackend(flags.backend, flags.threads);
     const encoder = new SentenceEncoder(await loadPromptedModel(modelDir, flags));
     const ranks = await roundTripRanks(encoder, corpus, queries, topK).finally(() =>
       encoder.dispose(),

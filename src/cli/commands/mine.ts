@@ -223,7 +223,7 @@ export const mine: Command = {
         options,
         task.positives.reduce((m, p) => Math.max(m, p.length), 0),
       );
-      const backend = await initBackend(flags.backend);
+      const backend = await initBackend(flags.backend, flags.threads);
       const encoder = new SentenceEncoder(await loadPromptedModel(modelDir, flags));
       console.log(
         `mining ${plan.numNegatives} negatives for ${task.queries.length} queries among ` +

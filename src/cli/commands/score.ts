@@ -58,7 +58,7 @@ export const score: Command = {
       flags['max-length'] === undefined
         ? undefined
         : numberFlag(flags['max-length'], 'max-length', 0);
-    await initBackend(flags.backend);
+    await initBackend(flags.backend, flags.threads);
     const model = await loadCrossEncoderDir(required(flags['cross-encoder'], 'cross-encoder'), {
       maxLength,
     });

@@ -36,6 +36,7 @@ import {
   writeFolder,
   writeOutput,
 } from '../io.ts';
+import { wasmThreadCount } from '../wasm-threads.ts';
 import {
   RETRIEVAL_PROMPT_FLAGS,
   RETRIEVAL_PROMPT_USAGE,
@@ -76,7 +77,7 @@ const USAGE = `--model DIR --data FILE --out DIR [options]
   --lora-targets query,value  Linear layers that get adapters (PEFT target_modules)
   --checkpoint-every N   write DIR/checkpoints/step-N.safetensors every N steps
   --resume PATH          continue from a checkpoint file, or the latest in a checkpoints folder
-  --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "peakBytes", "plan", "backend", ...}
+  --report FILE.json     {"losses", "steps", "seconds", "pairsPerSecond", "peakBytes", "plan", "backend", "threads", ...}
   --onnx                 also write onnx/model.onnx and onnx/model_quantized.onnx (transformers.js)
 ${RETRIEVAL_PROMPT_USAGE}
 
@@ -222,7 +223,7 @@ export const train: Command = {
     const dataPath = required(flags.data, 'data');
     const outDir = required(flags.out, 'out');
     const config = configFrom(flags);
-    const backend = await initBackend(flags.backend);
+    const backend = await initBackend(flags.backend, flags.threads);
     const model = await loadModelDir(modelDir);
     // Prompts go in front of every text, as the `prompts` training argument of sentence-transformers ≥ 3 does.
     // The cross-encoder labels the texts as they are: prompts are the bi-encoder's.
@@ -326,6 +327,8 @@ export const train: Command = {
         peakBytes,
         plan: planSummary(plan),
         backend,
+        // XNNPACK's threads on wasm; the other backends' kernels run on one.
+        threads: backend === 'wasm' ? wasmThreadCount() : 1,
         config,
       };
       await writeOutput(flags.report, JSON.stringify(report, null, 2));

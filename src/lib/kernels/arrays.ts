@@ -75,7 +75,8 @@ function runOnCpu<A>(
   return specs.map((s, i) => backend.makeTensorInfo(s.shape, s.dtype, outs[i]));
 }
 
-function runOnWasm<A>(
+/** Runs `kernel` on the wasm backend's heap (its registered form on wasm, or called from a kernel of ours). */
+export function runOnWasm<A>(
   kernel: ArrayKernel<A>,
   inputs: tf.TensorInfo[],
   attrs: A,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   registerArrayKernel,
   runKernel,
+  runOnWasm,
   wasmKernel,
   type ArrayKernel,
   type WasmBackend,
@@ -17,9 +18,9 @@ import { scratch } from './simd.ts';
  *
  *   dx = Σᵢ dyᵢ · Wᵢ        dWᵢ = dyᵢᵀ · x        dbᵢ = Σ_rows dyᵢ
  *
- * On wasm every product is routed to XNNPACK's fast path, which only takes non-transposed 2-D
+ * On wasm the products are routed to XNNPACK's fast path, which only takes non-transposed 2-D
  * operands (transposed ones fall to a loop 15× slower): Wᵀ and dyᵀ are materialised first.
- * On cpu the typed-array GEMM runs all of them in its dot-product form.
+ * On cpu, and on wasm for small layers, the typed-array GEMM runs them in its dot-product form.
  */
 const LINEAR = 'AttuneLinear';
 /** The same kernel over three layers: a gradient config names the inputs it saves, so one per arity. */
@@ -69,6 +70,14 @@ function columnSums(dyt: Float32Array, n: number, o: number, db: Float32Array): 
   }
 }
 
+/**
+ * Below this many multiply-adds in a layer's largest product, wasm runs the layer on the SIMD gemm
+ * instead of XNNPACK: XNNPACK packs the weight again on every call, and on the threaded build
+ * wakes its thread pool for a few microseconds of work (the tiny fixture's step took 4× longer
+ * on two threads than on one, on a loaded machine). MiniLM's smallest product is 30× this.
+ */
+const XNNPACK_MIN_MACS = 1 << 20;
+
 const forwardKernel = (name: string): ArrayKernel<object> => ({
   name,
   // inputs: x, w0, b0, w1, b1, …
@@ -94,41 +103,43 @@ const forwardKernel = (name: string): ArrayKernel<object> => ({
   },
 });
 
-registerArrayKernel(
-  {
-    name: LINEAR_GRAD,
-    // inputs: x, w0, dy0, w1, dy1, …; outputs: dx, dw0, db0, dw1, db1, …
-    outputs: ([x, ...wdy]) => [
-      { shape: x.shape, dtype: 'float32' },
-      ...wdy
-        .filter((_, i) => i % 2 === 0)
-        .flatMap((w) => [
-          { shape: w.shape, dtype: 'float32' as const },
-          { shape: [w.shape[0]], dtype: 'float32' as const },
-        ]),
-    ],
-    compute([xT, ...wdy], [dxOut, ...grads]) {
-      const [n, k] = xT.shape;
-      for (let l = 0; l < wdy.length / 2; l++) {
-        const o = wdy[2 * l].shape[0];
-        const dyIn = wdy[2 * l + 1].values as Float32Array;
-        // Every product in the dot-product form, on transposed copies beside the SIMD kernel.
-        const [dx, xt, wt, dy, dyt, dw] = scratch([n * k, k * n, k * o, n * o, o * n, o * k]);
-        dx.set(dxOut);
-        transpose(at(xT.values as Float32Array), n, k, at(xt));
-        transpose(at(wdy[2 * l].values as Float32Array), o, k, at(wt));
-        dy.set(dyIn);
-        transpose(at(dyIn), n, o, at(dyt));
-        gemmNT(at(dy), at(wt), at(dx), n, o, k, 1, true);
-        gemmNT(at(dyt), at(xt), at(dw), o, n, k);
-        (dxOut as Float32Array).set(dx);
-        grads[2 * l].set(dw);
-        columnSums(dyt, n, o, grads[2 * l + 1] as Float32Array);
-      }
-    },
+const gradKernel: ArrayKernel<object> = {
+  name: LINEAR_GRAD,
+  // inputs: x, w0, dy0, w1, dy1, …; outputs: dx, dw0, db0, dw1, db1, …
+  outputs: ([x, ...wdy]) => [
+    { shape: x.shape, dtype: 'float32' },
+    ...wdy
+      .filter((_, i) => i % 2 === 0)
+      .flatMap((w) => [
+        { shape: w.shape, dtype: 'float32' as const },
+        { shape: [w.shape[0]], dtype: 'float32' as const },
+      ]),
+  ],
+  compute([xT, ...wdy], [dxOut, ...grads]) {
+    const [n, k] = xT.shape;
+    for (let l = 0; l < wdy.length / 2; l++) {
+      const o = wdy[2 * l].shape[0];
+      const dyIn = wdy[2 * l + 1].values as Float32Array;
+      // Every product in the dot-product form, on transposed copies beside the SIMD kernel.
+      const [dx, xt, wt, dy, dyt, dw] = scratch([n * k, k * n, k * o, n * o, o * n, o * k]);
+      dx.set(dxOut);
+      transpose(at(xT.values as Float32Array), n, k, at(xt));
+      transpose(at(wdy[2 * l].values as Float32Array), o, k, at(wt));
+      dy.set(dyIn);
+      transpose(at(dyIn), n, o, at(dyt));
+      gemmNT(at(dy), at(wt), at(dx), n, o, k, 1, true);
+      gemmNT(at(dyt), at(xt), at(dw), o, n, k);
+      (dxOut as Float32Array).set(dx);
+      grads[2 * l].set(dw);
+      columnSums(dyt, n, o, grads[2 * l + 1] as Float32Array);
+    }
   },
-  ['cpu'],
-);
+};
+registerArrayKernel(gradKernel, ['cpu']);
+
+/** Whether every product of layers with weights `ws` ([out, in]) over `rows` rows is small. */
+const small = (rows: number, ws: tf.TensorInfo[]) =>
+  ws.every((w) => rows * w.shape[0] * w.shape[1] < XNNPACK_MIN_MACS);
 
 /** `[rows, cols]` → a new `[cols, rows]` heap tensor, transposed in JS (wasm's Transpose is slower). */
 function wasmTranspose(backend: WasmBackend, t: tf.TensorInfo): tf.TensorInfo {
@@ -146,23 +157,27 @@ function wasmTranspose(backend: WasmBackend, t: tf.TensorInfo): tf.TensorInfo {
 const as3d = (t: tf.TensorInfo): tf.TensorInfo => ({ ...t, shape: [1, ...t.shape] });
 const NO_TRANSPOSE = { transposeA: false, transposeB: false };
 
-const wasmForward: tf.KernelFunc = ({ inputs, backend }) => {
-  const [x, ...wb] = Object.values(inputs) as tf.TensorInfo[];
-  const wasm = backend as unknown as WasmBackend;
-  const ys: tf.TensorInfo[] = [];
-  for (let l = 0; l < wb.length / 2; l++) {
-    const [w, b] = [wb[2 * l], wb[2 * l + 1]];
-    const wt = wasmTranspose(wasm, w);
-    const y = wasmKernel('_FusedMatMul')({
-      inputs: { a: as3d(x), b: as3d(wt), bias: b },
-      attrs: { ...NO_TRANSPOSE, activation: 'linear' },
-      backend,
-    }) as tf.TensorInfo;
-    wasm.disposeData(wt.dataId);
-    ys.push({ ...y, shape: [x.shape[0], w.shape[0]] });
-  }
-  return ys;
-};
+const wasmForward =
+  (kernel: ArrayKernel<object>): tf.KernelFunc =>
+  ({ inputs, backend }) => {
+    const [x, ...wb] = Object.values(inputs) as tf.TensorInfo[];
+    const wasm = backend as unknown as WasmBackend;
+    const ws = wb.filter((_, i) => i % 2 === 0);
+    if (small(x.shape[0], ws)) return runOnWasm(kernel, [x, ...wb], {}, wasm);
+    const ys: tf.TensorInfo[] = [];
+    for (let l = 0; l < wb.length / 2; l++) {
+      const [w, b] = [wb[2 * l], wb[2 * l + 1]];
+      const wt = wasmTranspose(wasm, w);
+      const y = wasmKernel('_FusedMatMul')({
+        inputs: { a: as3d(x), b: as3d(wt), bias: b },
+        attrs: { ...NO_TRANSPOSE, activation: 'linear' },
+        backend,
+      }) as tf.TensorInfo;
+      wasm.disposeData(wt.dataId);
+      ys.push({ ...y, shape: [x.shape[0], w.shape[0]] });
+    }
+    return ys;
+  };
 
 tf.registerKernel({
   kernelName: LINEAR_GRAD,
@@ -170,6 +185,8 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend }) => {
     const [x, ...wdy] = Object.values(inputs) as tf.TensorInfo[];
     const wasm = backend as unknown as WasmBackend;
+    const ws = wdy.filter((_, i) => i % 2 === 0);
+    if (small(x.shape[0], ws)) return runOnWasm(gradKernel, [x, ...wdy], {}, wasm);
     const matMul = wasmKernel('BatchMatMul');
     const grads: tf.TensorInfo[] = [];
     let dx: tf.TensorInfo | null = null;
@@ -221,8 +238,9 @@ for (const [name, saved] of [
   [LINEAR, ['x', 'w0']],
   [LINEAR_3, ['x', 'w0', 'w1', 'w2']],
 ] as const) {
-  registerArrayKernel(forwardKernel(name), ['cpu']);
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: wasmForward });
+  const kernel = forwardKernel(name);
+  registerArrayKernel(kernel, ['cpu']);
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: wasmForward(kernel) });
   tf.registerGradient({ kernelName: name, inputsToSave: [...saved], gradFunc });
 }
 

@@ -1,9 +1,10 @@
 /**
  * A WebAssembly SIMD kernel for `c[m, n] = alpha · a[m, k] · b[n, k]ᵀ (+ c)`, assembled here from
  * its opcodes (no toolchain, no binary blob): two rows of a against four rows of b at a time,
- * eight f32x4 running sums along k, reduced across lanes once per output. It runs on its own
- * memory; callers place operands there through `SimdArena`. Where SIMD is missing the module
- * does not validate and `simdGemm()` returns null.
+ * eight f32x4 running sums along k, reduced across lanes once per output. Each step along k is a
+ * fused multiply-add (`f32x4.relaxed_madd`) where the engine validates relaxed SIMD, a multiply
+ * then an add otherwise. It runs on its own memory; callers place operands there through
+ * `SimdArena`. Where SIMD is missing the module does not validate and `simdGemm()` returns null.
  */
 
 // --- A minimal assembler: just what the kernel below needs. -----------------------------------
@@ -57,6 +58,8 @@ const op = {
   lane: (l: number) => [0xfd, ...uleb(0x1f), l],
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
+  /** `a · b + c` lane-wise, fused or not as the hardware does it (relaxed SIMD). */
+  f32x4RelaxedMadd: [0xfd, ...uleb(0x105)],
 };
 
 // Parameters: a, b, c (byte offsets), m, k, n, alpha, accumulate.
@@ -68,7 +71,7 @@ const ACC = Array.from({ length: 8 }, (_, i) => 21 + i); // acc[r * 4 + c]
 const VA = [29, 30];
 const VB = [31, 32, 33, 34];
 
-function gemmBody(): number[] {
+function gemmBody(relaxed: boolean): number[] {
   const code: number[] = [];
   const emit = (...parts: number[][]) => parts.forEach((p) => code.push(...p));
   // m2 = m & ~1; n4 = n & ~3; row = k·4 bytes
@@ -93,15 +96,12 @@ function gemmBody(): number[] {
     emit(op.get(row), op.get(P), op.i32Add, op.v128Load, op.set(VB[c])),
   );
   for (let r = 0; r < 2; r++)
-    for (let c = 0; c < 4; c++)
-      emit(
-        op.get(ACC[r * 4 + c]),
-        op.get(VA[r]),
-        op.get(VB[c]),
-        op.f32x4Mul,
-        op.f32x4Add,
-        op.set(ACC[r * 4 + c]),
-      );
+    for (let c = 0; c < 4; c++) {
+      const acc = ACC[r * 4 + c];
+      if (relaxed)
+        emit(op.get(VA[r]), op.get(VB[c]), op.get(acc), op.f32x4RelaxedMadd, op.set(acc));
+      else emit(op.get(acc), op.get(VA[r]), op.get(VB[c]), op.f32x4Mul, op.f32x4Add, op.set(acc));
+    }
   emit(op.get(P), op.i32(16), op.i32Add, op.set(P), op.br(0), op.end, op.end);
   // Reduce each accumulator across lanes, scale, optionally add what c holds, store.
   for (let r = 0; r < 2; r++)
@@ -139,14 +139,14 @@ function gemmBody(): number[] {
   return code;
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+function moduleBytes(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const type = [0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32], [F32], [I32]]), 0x00];
   const locals = vector([
     [...uleb(12), I32],
     [...uleb(1), F32],
     [...uleb(14), V128],
   ]);
-  const body = [...locals, ...gemmBody()];
+  const body = [...locals, ...gemmBody(relaxed)];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector([type])),
@@ -178,22 +178,32 @@ type GemmExport = (
 
 export interface SimdGemm {
   memory: WebAssembly.Memory;
+  /** Whether its multiply-adds are relaxed SIMD's `f32x4.relaxed_madd`. */
+  relaxed: boolean;
   /** The blocked part only: rows below m & ~1, columns below n & ~3, k a multiple of 4. */
   gemm: GemmExport;
 }
 
-let instance: SimdGemm | null | undefined;
-
-/** The SIMD kernel, or null where WebAssembly SIMD is not available. */
-export function simdGemm(): SimdGemm | null {
-  if (instance !== undefined) return instance;
-  const bytes = moduleBytes();
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return (instance = null);
+/** A new instance of the kernel, with or without relaxed SIMD; null where the engine refuses it. */
+export function instantiateSimdGemm(relaxed: boolean): SimdGemm | null {
+  const bytes = moduleBytes(relaxed);
+  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null;
   const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as {
     gemm: GemmExport;
     memory: WebAssembly.Memory;
   };
-  return (instance = { memory: exports.memory, gemm: exports.gemm });
+  return { memory: exports.memory, relaxed, gemm: exports.gemm };
+}
+
+let instance: SimdGemm | null | undefined;
+
+/**
+ * The SIMD kernel (with relaxed SIMD's multiply-add where the engine has it: Chromium ≥ 114,
+ * Node ≥ 22), or null where WebAssembly SIMD is not available.
+ */
+export function simdGemm(): SimdGemm | null {
+  instance ??= instantiateSimdGemm(true) ?? instantiateSimdGemm(false);
+  return instance;
 }
 
 /**

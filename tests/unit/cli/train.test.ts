@@ -47,28 +47,33 @@ const trainReference = (out: string, report: string, ...extra: string[]) =>
   );
 
 describe('cli train', () => {
-  it('reproduces the reference losses and writes a loadable folder with a model card', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attune-train-'));
-    const out = join(dir, 'model');
-    const report = join(dir, 'report.json');
-    const r = trainReference(out, report);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const json = JSON.parse(readFileSync(report, 'utf8'));
-    expect(json.steps).toBe(6);
-    // No --backend: wasm, the faster CPU backend, reproduces the reference.
-    expect(json.backend).toBe('wasm');
-    expect(r.stdout).toContain(`(${json.backend})`);
-    expect(json.pairsPerSecond).toBeGreaterThan(0);
-    json.losses.forEach((l: number, i: number) =>
-      expect(Math.abs(l - reference.losses[i])).toBeLessThan(1e-5),
-    );
-    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('| steps | 6 |');
-    const trained = await loadSentenceModel(directorySource(out));
-    const w = trained.weights.get('embeddings.LayerNorm.bias')!.data;
-    const want = reference.final_params['embeddings.LayerNorm.bias'].values as number[];
-    want.forEach((v, i) => expect(Math.abs(w[i] - v)).toBeLessThan(1e-4));
-  });
+  // 1: tfjs's single-threaded wasm build; 2: its threaded build, XNNPACK on two threads.
+  it.each([1, 2])(
+    'reproduces the reference losses on %i wasm thread(s) and writes a loadable folder with a model card',
+    async (threads) => {
+      const dir = mkdtempSync(join(tmpdir(), 'attune-train-'));
+      const out = join(dir, 'model');
+      const report = join(dir, 'report.json');
+      const r = trainReference(out, report, '--threads', String(threads));
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      expect(json.steps).toBe(6);
+      // No --backend: wasm, the faster CPU backend, reproduces the reference.
+      expect(json.backend).toBe('wasm');
+      expect(json.threads).toBe(threads);
+      expect(r.stdout).toContain(`(${json.backend})`);
+      expect(json.pairsPerSecond).toBeGreaterThan(0);
+      json.losses.forEach((l: number, i: number) =>
+        expect(Math.abs(l - reference.losses[i])).toBeLessThan(1e-5),
+      );
+      expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('| steps | 6 |');
+      const trained = await loadSentenceModel(directorySource(out));
+      const w = trained.weights.get('embeddings.LayerNorm.bias')!.data;
+      const want = reference.final_params['embeddings.LayerNorm.bias'].values as number[];
+      want.forEach((v, i) => expect(Math.abs(w[i] - v)).toBeLessThan(1e-4));
+    },
+  );
 
   it('checkpoints, and a resumed run ends where an uninterrupted one does', () => {
     const dir = mkdtempSync(join(tmpdir(), 'attune-resume-'));
@@ -152,6 +157,19 @@ describe('cli train', () => {
     );
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--backend expects wasm, webgpu, cpu or auto, got "tpu"');
+    const zero = cli(
+      'train',
+      '--model',
+      TINY_BERT,
+      '--data',
+      'x.csv',
+      '--out',
+      join(dir, 'z'),
+      '--threads',
+      '0',
+    );
+    expect(zero.status).toBe(64);
+    expect(zero.stderr).toContain('--threads expects a whole number of threads ≥ 1, got "0"');
   });
 
   it('refuses a batch larger than the data in one line, not a crash', () => {

@@ -1,6 +1,11 @@
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { at, gemmNT, transpose } from '../../../src/lib/kernels/gemm.ts';
-import { scratch, simdGemm } from '../../../src/lib/kernels/simd.ts';
+import { instantiateSimdGemm, scratch, simdGemm } from '../../../src/lib/kernels/simd.ts';
+
+// Node 20's V8 (11.3) has relaxed SIMD behind a flag (on by default from V8 11.4: Chromium 114,
+// Node 22); set here so both forms of the kernel are checked.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 import { mulberry32 } from '../../../src/lib/util/random.ts';
 
 const random = (n: number, seed: number) => {
@@ -63,6 +68,43 @@ describe('gemmNT on the SIMD kernel', () => {
         }
     },
   );
+});
+
+describe.each([
+  ['a multiply then an add', false],
+  ['relaxed SIMD multiply-add', true],
+])('the SIMD kernel with %s', (_, relaxed) => {
+  it.each([
+    [2, 4, 4],
+    [6, 36, 8],
+    [32, 384, 32],
+  ])('a[%i, %i]·b[%i, ·]ᵀ equals the triple loop within the parity tolerance', (m, k, n) => {
+    const simd = instantiateSimdGemm(relaxed)!;
+    expect(simd.relaxed).toBe(relaxed);
+    const floats = () => new Float32Array(simd.memory.buffer);
+    const [ao, bo, co] = [0, m * k, m * k + n * k];
+    floats().set(random(m * k, 7), ao);
+    floats().set(random(n * k, 8), bo);
+    floats().set(random(m * n, 9), co);
+    const start = floats().slice(co, co + m * n);
+    simd.gemm(ao * 4, bo * 4, co * 4, m, k, n, 0.5, 1);
+    const [a, b, out] = [floats().subarray(ao), floats().subarray(bo), floats().subarray(co)];
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[i * k + p] * b[j * k + p];
+        expect(Math.abs(out[i * n + j] - (start[i * n + j] + 0.5 * s))).toBeLessThan(2e-5);
+      }
+  });
+
+  it('1·2 + 3·4 + 5·6 + 7·8 = 100 in every output of a 2×4 block', () => {
+    const simd = instantiateSimdGemm(relaxed)!;
+    const f = new Float32Array(simd.memory.buffer);
+    f.set([1, 3, 5, 7, 1, 3, 5, 7], 0); // a [2, 4]
+    for (let j = 0; j < 4; j++) f.set([2, 4, 6, 8], 8 + 4 * j); // b [4, 4]
+    simd.gemm(0, 32, 96, 2, 4, 4, 1, 0);
+    expect(Array.from(f.subarray(24, 32))).toEqual(new Array(8).fill(100));
+  });
 });
 
 describe('transpose', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { linear, linear3 } from '../../../src/lib/kernels/index.ts';
 import {
-  BACKENDS,
+  WASM_THREADS,
   WEBGPU_FORMS,
   expectSameAsStock,
   kernelsUsed,
@@ -10,21 +10,28 @@ import {
   useBackend,
 } from './routes.ts';
 
-describe.each([...BACKENDS, ...WEBGPU_FORMS])('linear on %s', (backend) => {
-  it('x·Wᵀ + b and its gradients equal matMul(x, W, false, true) + b', async () => {
-    await useBackend(backend);
-    const x = randn([37, 24], 1);
-    const w = randn([19, 24], 2);
-    const b = randn([19], 3);
-    const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
-      linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D);
-    await expectSameAsStock(f, [x, w, b], 1e-4);
-    const used = await kernelsUsed(f, [x, w, b]);
-    expect(used).toContain('AttuneLinear');
-    expect(used).toContain('AttuneLinearGrad');
-    expect(used).not.toContain('BatchMatMul');
-    tf.dispose([x, w, b]);
-  });
+describe.each(['cpu', ...WASM_THREADS, ...WEBGPU_FORMS])('linear on %s', (backend) => {
+  // On wasm the small layer runs on the SIMD gemm, the one over 2²⁰ multiply-adds on XNNPACK.
+  it.each([
+    [37, 24, 19],
+    [260, 64, 72],
+  ])(
+    'x[%i, %i]·Wᵀ[·, %i] + b and its gradients equal matMul(x, W, false, true) + b',
+    async (n, k, o) => {
+      await useBackend(backend);
+      const x = randn([n, k], 1);
+      const w = randn([o, k], 2);
+      const b = randn([o], 3);
+      const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+        linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D);
+      await expectSameAsStock(f, [x, w, b], 1e-4);
+      const used = await kernelsUsed(f, [x, w, b]);
+      expect(used).toContain('AttuneLinear');
+      expect(used).toContain('AttuneLinearGrad');
+      expect(used).not.toContain('BatchMatMul');
+      tf.dispose([x, w, b]);
+    },
+  );
 
   it('three layers over one input give each layer and the summed input gradient', async () => {
     await useBackend(backend);

@@ -13,24 +13,24 @@ import {
   REFERENCE_RUN,
   TINY_BERT,
 } from '../model/reference.ts';
-import { useBackend } from './routes.ts';
+import { useBackend, WASM_THREADS } from './routes.ts';
 
 /**
  * The parity tests of tests/unit/model and tests/unit/train, on the wasm backend: every kernel
  * of ours on the path (scatter-add embedding gradient, fused linear, attention, LayerNorm, GELU,
- * AdamW) against the PyTorch reference, with the same tolerances as on cpu.
+ * AdamW) against the PyTorch reference, with the same tolerances as on cpu; on one thread and on
+ * every core (tfjs's threaded build).
  */
 let model: SentenceModel;
 const rows = fixturePairs();
 
 beforeAll(async () => {
-  await useBackend('wasm');
   model = await loadSentenceModel(directorySource(TINY_BERT));
 });
 
-describe('the tiny fixture on wasm', () => {
+describe.each(WASM_THREADS)('the tiny fixture on %s', (backend) => {
   it('embeds, scores and differentiates the reference batch as sentence-transformers', async () => {
-    await useBackend('wasm');
+    await useBackend(backend);
     const encoder = new SentenceEncoder(model);
     const batch = rows.slice(0, 8);
     const emb = await encoder.embed(
@@ -69,7 +69,7 @@ describe('the tiny fixture on wasm', () => {
   });
 
   it('reproduces six AdamW steps of sentence-transformers', async () => {
-    await useBackend('wasm');
+    await useBackend(backend);
     const pairs = fixtureTrainingPairs();
     const config = resolveTrainConfig(REFERENCE_RUN);
     const encoder = new SentenceEncoder(withDropout(model, 0));

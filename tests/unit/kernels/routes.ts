@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
+import os from 'node:os';
 import { installNodeWebGPU } from '../../../src/cli/node-webgpu.ts';
+import { MAX_WASM_THREADS, startWasm } from '../../../src/cli/wasm-threads.ts';
 import { setKernelRoute, type KernelRoute } from '../../../src/lib/kernels/index.ts';
 import { setNarrowWorkgroups } from '../../../src/lib/kernels/webgpu/shader.ts';
 import { mulberry32 } from '../../../src/lib/util/random.ts';
@@ -15,14 +17,29 @@ export const BACKENDS = ['cpu', 'wasm'] as const;
  */
 export const WEBGPU_FORMS = ['webgpu', 'webgpu-wide'] as const;
 
+const CORES = Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+/**
+ * wasm on one thread and on every core (`wasm:N`: tfjs's threaded build, XNNPACK on N threads),
+ * for the kernels whose products run on XNNPACK (linear) or beside it (attention), and the parity
+ * runs.
+ */
+export const WASM_THREADS = ['wasm', ...(CORES > 1 ? [`wasm:${CORES}`] : [])];
+
 /** A kernel test's time limit: on SwiftShader the first test compiles every stock pipeline it uses. */
 export const SUITE = { timeout: 300_000 };
 
 /**
- * Switches to `name`; `webgpu` runs on Dawn (SwiftShader without a GPU) and fails the test with
+ * Switches to `name` (`wasm:N`: wasm on N threads); `webgpu` runs on Dawn (SwiftShader without a GPU) and fails the test with
  * the reason when it cannot start, rather than skipping it.
  */
 export async function useBackend(form: string): Promise<void> {
+  const wasm = /^wasm(?::(\d+))?$/.exec(form);
+  if (wasm) {
+    const threads = Number(wasm[1] ?? 1);
+    if ((await startWasm(threads)) !== threads)
+      throw new Error(`wasm did not start on ${threads} thread(s)`);
+    return;
+  }
   const name = form === 'webgpu-wide' ? 'webgpu' : form;
   if (name === 'webgpu') {
     let reason = '';
