@@ -176,7 +176,7 @@ function directJobCode(job: Job): string {
       );
       const sums = job.rowSums
         ? `
-        if (wid.x == 0u) { ${range(BLOCK)
+        if (col0 == 0) { ${range(BLOCK)
           .map((i) => `rs[${i}] += a${i};`)
           .join(' ')} }`
         : '';
