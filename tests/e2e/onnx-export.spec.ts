@@ -7,6 +7,7 @@ import {
   openStep,
   TINY_REPO,
 } from '../support/studio-flows.ts';
+import { cosine } from '../support/vectors.ts';
 
 declare const encoder: import('comlink').Remote<
   import('../../src/workers/encoder.worker.ts').EncoderWorkerApi
@@ -20,18 +21,6 @@ declare const unzipExport: (zip: number[]) => Map<string, Uint8Array>;
 
 const STEPS = 4;
 const TEXTS = ['How do I reset my password?', 'database query is slow', 'refund to my card'];
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  a.forEach((v, i) => {
-    dot += v * b[i];
-    aa += v * v;
-    bb += b[i] * b[i];
-  });
-  return dot / Math.sqrt(aa * bb);
-}
 
 test('set prompts, train in the studio, export with ONNX, and transformers.js in a page gives the same embeddings', async ({
   page,

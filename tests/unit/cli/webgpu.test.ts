@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trainReference } from '../../support/train-cli.ts';
 import { describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
 import { runCli } from '../../support/cli.ts';
-import { FIXTURES, fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
+import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
 
 /**
  * The CLI on WebGPU through Dawn (SwiftShader on a machine without a GPU): the reference run and
@@ -16,22 +17,7 @@ describe('cli on --backend webgpu', () => {
     const dir = mkdtempSync(join(tmpdir(), 'attune-webgpu-'));
     const out = join(dir, 'model');
     const report = join(dir, 'report.json');
-    const r = runCli(
-      'train',
-      '--model',
-      TINY_BERT,
-      '--data',
-      `${FIXTURES}tiny-bert.pairs.csv`,
-      '--out',
-      out,
-      '--report',
-      report,
-      '--backend',
-      'webgpu',
-      ...['--no-shuffle', '--decay-all', '--schedule', 'constant', '--warmup-ratio', '0'],
-      ...['--max-grad-norm', '0', '--lr', '1e-3', '--dropout', '0', '--steps', '6'],
-      ...['--batch-size', '8'],
-    );
+    const r = trainReference(out, report, '--backend', 'webgpu');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(readFileSync(report, 'utf8'));
