@@ -4,21 +4,12 @@
  * score; documents below the top keep the bi-encoder's order after them. The result is a ranking
  * like any other, so the same metrics, intervals and paired tests apply to it.
  */
+import type { PairPredictor, ScoringOptions } from '../model/cross-encoder.ts';
 import type { ScoredDoc } from './metrics.ts';
 import type { RetrievalTask } from './retrieval.ts';
 
-/** Pair scores of a cross-encoder (`CrossEncoder` in model/, or a test's stand-in). */
-export interface RerankScorer {
-  predict(
-    pairs: readonly { query: string; document: string }[],
-    options: { batchSize?: number; onProgress?: (done: number, total: number) => void },
-  ): Promise<{ scores: Float32Array[] }>;
-}
-
-export interface RerankOptions {
-  batchSize?: number;
-  onProgress?: (done: number, total: number) => void;
-}
+/** What reranking needs of a cross-encoder: its scores. */
+export type RerankScorer = Omit<PairPredictor<'scores'>, 'labels'>;
 
 /**
  * Reranks `rankings` (query id → documents, best first) with the cross-encoder. Below the top,
@@ -30,7 +21,7 @@ export async function rerankRankings(
   task: RetrievalTask,
   rankings: ReadonlyMap<string, readonly ScoredDoc[]>,
   top: number,
-  options: RerankOptions = {},
+  options: ScoringOptions = {},
 ): Promise<Map<string, ScoredDoc[]>> {
   if (!Number.isInteger(top) || top < 1) throw new RangeError(`top must be ≥ 1, got ${top}`);
   const queryText = new Map(task.queries.map((q) => [q.id, q.text]));
