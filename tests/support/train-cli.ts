@@ -5,24 +5,14 @@ import { runCli } from './cli.ts';
 /** The fixture pairs the reference run (tests/fixtures/tiny-bert.reference.json) trains on. */
 export const REFERENCE_PAIRS = `${FIXTURES}tiny-bert.pairs.csv`;
 
-/** The reference run's settings: fixed order, no decay exemptions, constant lr, no clipping. */
-const REFERENCE_FLAGS = [
-  '--no-shuffle',
-  '--decay-all',
-  '--schedule',
-  'constant',
-  '--warmup-ratio',
-  '0',
-  '--max-grad-norm',
-  '0',
-  '--lr',
-  '1e-3',
-  '--dropout',
-  '0',
-  '--steps',
-  '6',
-  '--batch-size',
-  '8',
+/**
+ * The reference runs' settings for `steps` steps of `batchSize` rows: fixed order, plain AdamW at
+ * lr 1e-3 on every parameter (no decay exemptions, constant schedule, no clipping), no dropout.
+ */
+export const referenceFlags = (steps: number, batchSize: number): string[] => [
+  ...['--no-shuffle', '--decay-all', '--schedule', 'constant', '--warmup-ratio', '0'],
+  ...['--max-grad-norm', '0', '--lr', '1e-3', '--dropout', '0'],
+  ...['--steps', String(steps), '--batch-size', String(batchSize)],
 ];
 
 /** `train` of the tiny BERT fixture on `data`, writing `out`, with `extra` flags. */
@@ -33,10 +23,10 @@ export const trainTinyBert = (
 ): SpawnSyncReturns<string> =>
   runCli('train', '--model', TINY_BERT, '--data', data, '--out', out, ...extra);
 
-/** The reference run with `extra` flags, writing `out` and its JSON report. */
+/** The reference run (six steps of 8) with `extra` flags, writing `out` and its JSON report. */
 export const trainReference = (
   out: string,
   report: string,
   ...extra: string[]
 ): SpawnSyncReturns<string> =>
-  trainTinyBert(REFERENCE_PAIRS, out, '--report', report, ...extra, ...REFERENCE_FLAGS);
+  trainTinyBert(REFERENCE_PAIRS, out, '--report', report, ...extra, ...referenceFlags(6, 8));
