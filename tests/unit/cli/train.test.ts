@@ -2,15 +2,13 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { runCli } from '../../support/cli.ts';
+import { embedWithCli } from '../../support/cli.ts';
 import { REFERENCE_PAIRS, trainReference, trainTinyBert } from '../../support/train-cli.ts';
 import { describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
 import { reference, TINY_BERT } from '../model/reference.ts';
-
-const cli = runCli;
 
 describe('cli train', () => {
   it('reproduces the reference losses and writes a loadable folder with a model card', async () => {
@@ -115,23 +113,10 @@ describe('cli train', () => {
 
 describe('cli embed', () => {
   it('writes the embeddings the encoder computes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attune-embed-'));
     const texts = ['How do I reset my password?', '', 'database query is slow'];
-    writeFileSync(join(dir, 'texts.txt'), texts.join('\n'));
-    const r = cli(
-      'embed',
-      '--model',
-      TINY_BERT,
-      '--texts',
-      join(dir, 'texts.txt'),
-      '--out',
-      join(dir, 'e.json'),
-      // The backend this process embeds on below, so the numbers are equal bit for bit.
-      '--backend',
-      'cpu',
-    );
-    expect(r.status).toBe(0);
-    const { embeddings } = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    // The backend this process embeds on below, so the numbers are equal bit for bit.
+    const { run, embeddings } = embedWithCli(TINY_BERT, texts, '--backend', 'cpu');
+    expect(run.status).toBe(0);
     await tf.setBackend('cpu');
     const encoder = new SentenceEncoder(await loadSentenceModel(directorySource(TINY_BERT)));
     const want = await encoder.embed([texts[0], texts[2]]);

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainReference } from '../../support/train-cli.ts';
 import { describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
-import { runCli } from '../../support/cli.ts';
+import { embedWithCli } from '../../support/cli.ts';
 import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
 
 /**
@@ -39,22 +39,15 @@ describe('cli on --backend webgpu', () => {
   }, 600_000);
 
   it('embeds as the reference does', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attune-webgpu-embed-'));
     const rows = fixturePairs();
     const texts = reference.first_batch.rows.map((i) => rows[i].query);
-    writeFileSync(join(dir, 'texts.txt'), texts.join('\n'));
-    const r = runCli(
-      'embed',
-      ...['--model', TINY_BERT, '--texts', join(dir, 'texts.txt')],
-      ...['--out', join(dir, 'e.json'), '--backend', 'webgpu'],
-    );
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const { embeddings } = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    const { run, embeddings } = embedWithCli(TINY_BERT, texts, '--backend', 'webgpu');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
     const want = reference.first_batch.embeddings.query;
     expect(embeddings).toHaveLength(want.length);
     want.forEach((row, i) =>
-      row.forEach((v, j) => expect(Math.abs(embeddings[i][j] - v)).toBeLessThan(1e-4)),
+      row.forEach((v, j) => expect(Math.abs(embeddings![i][j] - v)).toBeLessThan(1e-4)),
     );
   }, 300_000);
 });
