@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import {
   dropAndImport,
+  fillRunSettings,
   loadModelFromMirror,
   openStep,
   TINY_REPO,
@@ -38,9 +39,7 @@ test('set prompts, train in the studio, export with ONNX, and transformers.js in
   await expect(page.getByTestId('prompts-origin')).toHaveText('Your own prompts.');
 
   await openStep(page, 'Train');
-  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
-  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('0.001');
+  await fillRunSettings(page, { Steps: STEPS, 'Batch size': 8, 'Learning rate': 0.001 });
   await page.getByRole('combobox', { name: 'Compute on' }).selectOption('wasm');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible({
