@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   dropAndImport,
   expectTrainingFinished,
+  expectWorkerReleased,
   fillRunSettings,
   loadModelFromMirror,
   openStep,
@@ -90,7 +91,7 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
   // The worker released every tensor it made for the run.
-  await expect(page.getByTestId('worker-tensors')).toHaveText(/after the run: 0$/);
+  await expectWorkerReleased(page, 'training');
   // The runs history opens the run's stored curves.
   await page.getByRole('button', { name: `Open ${run.name}` }).click();
   await expect(page.getByRole('figure', { name: `Loss of ${run.name}` })).toHaveAttribute(
