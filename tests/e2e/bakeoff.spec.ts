@@ -1,11 +1,17 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { verdictText, type BakeoffReport } from '../../src/lib/eval/bakeoff.ts';
 import { formatBytes } from '../../src/lib/util/format.ts';
 import { runCli } from '../support/cli.ts';
-import { expectWorkerReleased, measuredBackend } from '../support/studio-flows.ts';
+import {
+  expectWorkerReleased,
+  fillRunSettings,
+  measuredBackend,
+  storedRecords,
+  useHubMirror,
+} from '../support/studio-flows.ts';
 
 const WINNER = 'tests/fixtures/tiny-bert';
 const RUNNER_UP = 'tests/fixtures/tiny-bert-b';
@@ -27,22 +33,6 @@ function cliBakeoff(): BakeoffReport {
   );
   if (run.status !== 0) throw new Error(`cli bakeoff failed: ${run.stderr}`);
   return JSON.parse(readFileSync(report, 'utf8')) as BakeoffReport;
-}
-
-/** The run records as the training worker stored them. */
-function storedRuns(page: Page) {
-  return page.evaluate(
-    () =>
-      new Promise<{ status: string; step: number; model: unknown }[]>((resolve, reject) => {
-        const open = indexedDB.open('attune');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const request = open.result.transaction('runs').objectStore('runs').getAll();
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        };
-      }),
-  );
 }
 
 /** Bytes of the mirror repo's files other than model.safetensors. */
@@ -141,13 +131,12 @@ test('two local models are evaluated, ranked by nDCG@10 with intervals, and trai
   const datasets = page.getByRole('combobox', { name: 'Dataset', exact: true });
   const pairs = await datasets.locator('option', { hasText: '24 pairs' }).getAttribute('value');
   await datasets.selectOption(pairs!);
-  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
+  await fillRunSettings(page, { Steps: STEPS, 'Batch size': 8 });
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('step-counter')).toHaveText(`${STEPS} / ${STEPS}`, {
     timeout: 180_000,
   });
-  const [run] = await storedRuns(page);
+  const [run] = await storedRecords<{ step: number; model: unknown }>(page, 'runs');
   expect(run.model).toMatchObject({ kind: 'local', name: 'tiny-bert' });
   expect(run.step).toBe(STEPS);
 });
@@ -163,11 +152,7 @@ test('a Hub candidate downloads with progress; Cancel stops the bake-off; a seco
   await page.goto('/#/data');
   await page.getByLabel('BEIR folder', { exact: true }).setInputFiles(BEIR);
   await expect(page.getByTestId('import-outcome')).toHaveText(/^Imported “beir”/);
-  await page.goto('/#/model');
-  const mirror = `${new URL(page.url()).origin}/hub-mirror`;
-  await page.getByText('Settings', { exact: true }).click();
-  await page.getByLabel('Hub address').fill(mirror);
-  await page.getByRole('button', { name: 'Save' }).click();
+  const mirror = await useHubMirror(page);
   await page.getByLabel('Choose a folder').setInputFiles(RUNNER_UP);
   await expect(page.getByRole('heading', { name: 'Base model: tiny-bert-b' })).toBeVisible();
 

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { loadModelFromMirror, openStep } from '../support/studio-flows.ts';
+import {
+  expectTrainingFinished,
+  fillRunSettings,
+  loadModelFromMirror,
+  openStep,
+  storedRecords,
+} from '../support/studio-flows.ts';
 import { expect, test, type Page } from '@playwright/test';
 import Papa from 'papaparse';
 
@@ -27,24 +33,8 @@ interface StoredPair {
 }
 
 /** Every stored pair of the only dataset, read straight from IndexedDB. */
-function storedPairs(page: Page) {
-  return page.evaluate(
-    () =>
-      new Promise<StoredPair[]>((resolve, reject) => {
-        const open = indexedDB.open('attune');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const request = open.result
-            .transaction('datasetChunks')
-            .objectStore('datasetChunks')
-            .getAll();
-          request.onsuccess = () =>
-            resolve(request.result.flatMap((c: { pairs: StoredPair[] }) => c.pairs));
-          request.onerror = () => reject(request.error);
-        };
-      }),
-  );
-}
+const storedPairs = async (page: Page) =>
+  (await storedRecords<{ pairs: StoredPair[] }>(page, 'datasetChunks')).flatMap((c) => c.pairs);
 
 const file = (path: string) => ({
   name: path.split('/').at(-1) as string,
@@ -125,15 +115,9 @@ test('import a click log, tune the dwell rule, save weighted pairs and train on 
   await expect(dataset.locator('option:checked')).toHaveText(
     `log (clicks) (${pairs.length} pairs)`,
   );
-  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('4');
-  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('0.001');
-  await page.getByRole('spinbutton', { name: 'Warmup' }).fill('0');
+  await fillRunSettings(page, { Steps: STEPS, 'Batch size': 4, 'Learning rate': 0.001, Warmup: 0 });
   await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('step-counter')).toHaveText(`${STEPS} / ${STEPS}`, {
-    timeout: 300_000,
-  });
-  await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
+  await expectTrainingFinished(page, STEPS);
   await expect(page.getByRole('figure', { name: 'Loss' })).toHaveAttribute(
     'data-points',
     String(STEPS),

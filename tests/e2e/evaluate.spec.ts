@@ -24,7 +24,7 @@ import {
 } from '../../src/lib/eval/retrieval.ts';
 import { SentenceEncoder } from '../../src/lib/model/encoder.ts';
 import { loadSentenceModel, type SentenceModel } from '../../src/lib/model/folder.ts';
-import type { DatasetRecord, RunRecord } from '../../src/lib/store/schema.ts';
+import type { RunRecord } from '../../src/lib/store/schema.ts';
 import { decodeCheckpoint, modelAtCheckpoint } from '../../src/lib/train/checkpoint.ts';
 import { runCli } from '../support/cli.ts';
 import { expectWorkerReleased, measuredBackend } from '../support/studio-flows.ts';
@@ -122,17 +122,7 @@ async function seed(page: Page, { checkpoint, beir }: Seed): Promise<void> {
     async ({ pairs, evalQueries, bytes, step, beirRecord }) => {
       const db = await store.openAttuneDb();
       const now = Date.now();
-      const dataset: Omit<DatasetRecord, 'status' | 'chunkCount'> = {
-        id: 'tiny-pairs',
-        name: 'tiny pairs',
-        version: 1,
-        source: { fileName: 'tiny-bert.pairs.csv', size: 0, sha256: '' },
-        created: now,
-        columns: { query: 'query', positive: 'positive', negatives: ['negative'] },
-        counts: { pairs: pairs.length, rejected: 0, warnings: 0, duplicates: 0 },
-        evalQueries,
-        kind: 'pairs',
-      };
+      const dataset = store.fixturePairsDataset('tiny-pairs', pairs.length, evalQueries, now);
       await store.saveDataset(db, dataset, pairs);
       if (beirRecord) {
         await store.saveDataset(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import type { TrainingPair } from '../../src/lib/data/pairs.ts';
 import type { RunRecord } from '../../src/lib/store/schema.ts';
+import { expectTrainingFinished, stepCounter } from '../support/studio-flows.ts';
 
 declare const store: import('./harness/store.ts').HarnessStore;
 
@@ -34,21 +35,7 @@ async function seedRun(page: Page, steps = STEPS): Promise<void> {
     async ({ pairs, steps, name }) => {
       const db = await store.openAttuneDb();
       const now = Date.now();
-      await store.saveDataset(
-        db,
-        {
-          id: 'pairs',
-          name: 'tiny pairs',
-          version: 1,
-          source: { fileName: 'tiny-bert.pairs.csv', size: 0, sha256: '' },
-          created: now,
-          columns: { query: 'query', positive: 'positive', negatives: ['negative'] },
-          counts: { pairs: pairs.length, rejected: 0, warnings: 0, duplicates: 0 },
-          evalQueries: [],
-          kind: 'pairs',
-        },
-        pairs,
-      );
+      await store.saveDataset(db, store.fixturePairsDataset('pairs', pairs.length, [], now), pairs);
       const run: RunRecord = {
         id: 'run',
         name,
@@ -113,21 +100,24 @@ function stored(page: Page): Promise<Stored> {
   );
 }
 
-async function stepCounter(page: Page): Promise<number> {
-  return Number(((await page.getByTestId('step-counter').textContent()) ?? '').split('/')[0]);
-}
-
 const stepsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 async function resume(page: Page): Promise<void> {
   await page.getByRole('button', { name: `Resume ${RUN}` }).click();
 }
 
+/** Seeds the run, resumes it on the Train page and waits for its first checkpoint (step 2). */
+async function resumeToFirstCheckpoint(page: Page): Promise<void> {
+  await seedRun(page);
+  await page.goto('/#/train');
+  await resume(page);
+  await expect
+    .poll(() => stored(page).then((r) => r.checkpointStep), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(2);
+}
+
 async function finishes(page: Page, steps = STEPS): Promise<void> {
-  await expect(page.getByTestId('step-counter')).toHaveText(`${steps} / ${steps}`, {
-    timeout: 240_000,
-  });
-  await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
+  await expectTrainingFinished(page, steps, 240_000);
   const run = await stored(page);
   expect(run.status).toBe('completed');
   // Every step exactly once: nothing lost, nothing taken twice.
@@ -138,12 +128,7 @@ test('the training worker dying mid-run marks the run interrupted, and it resume
   page,
 }) => {
   test.setTimeout(400_000);
-  await seedRun(page);
-  await page.goto('/#/train');
-  await resume(page);
-  await expect
-    .poll(() => stored(page).then((r) => r.checkpointStep), { timeout: 120_000 })
-    .toBeGreaterThanOrEqual(2);
+  await resumeToFirstCheckpoint(page);
   await expect.poll(() => stepCounter(page)).toBeGreaterThanOrEqual(3);
 
   // The worker ends as a crash would end it: no message, no error event, its lock let go.
@@ -192,12 +177,7 @@ test('quota exceeded at a checkpoint: the run stops at the previous one and says
   page,
 }) => {
   test.setTimeout(400_000);
-  await seedRun(page);
-  await page.goto('/#/train');
-  await resume(page);
-  await expect
-    .poll(() => stored(page).then((r) => r.checkpointStep), { timeout: 120_000 })
-    .toBeGreaterThanOrEqual(2);
+  await resumeToFirstCheckpoint(page);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Resume', exact: true })).toBeVisible({
     timeout: 60_000,

@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { loadModelFromMirror } from '../support/studio-flows.ts';
+import {
+  expectTrainingFinished,
+  fillRunSettings,
+  loadModelFromMirror,
+} from '../support/studio-flows.ts';
 import { expect, test, type Locator } from '@playwright/test';
 
 const CORPUS = 'tests/fixtures/generate/corpus.csv';
@@ -89,15 +93,9 @@ test('generate queries for a corpus from five examples, filter, accept, and trai
     .getByRole('form', { name: 'New training run' })
     .getByRole('combobox', { name: 'Dataset', exact: true });
   await expect(dataset.locator('option:checked')).toHaveText(`corpus (generated) (${kept} pairs)`);
-  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('2');
-  await page.getByRole('spinbutton', { name: 'Warmup' }).fill('0');
+  await fillRunSettings(page, { Steps: STEPS, 'Batch size': 2, Warmup: 0 });
   await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('step-counter')).toHaveText(`${STEPS} / ${STEPS}`, {
-    timeout: 300_000,
-  });
-  await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
-
+  await expectTrainingFinished(page, STEPS);
   // GPL-style: the Train page opens on the generated set with MarginMSE, which needs negatives first.
   // Back without a reload (the page is linked from the Data page): the saved dataset is still shown.
   await page.evaluate(() => (location.hash = '#/generate'));

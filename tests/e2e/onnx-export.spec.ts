@@ -3,10 +3,12 @@ import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import {
   dropAndImport,
+  fillRunSettings,
   loadModelFromMirror,
   openStep,
   TINY_REPO,
 } from '../support/studio-flows.ts';
+import { cosine } from '../support/vectors.ts';
 
 declare const encoder: import('comlink').Remote<
   import('../../src/workers/encoder.worker.ts').EncoderWorkerApi
@@ -20,18 +22,6 @@ declare const unzipExport: (zip: number[]) => Map<string, Uint8Array>;
 
 const STEPS = 4;
 const TEXTS = ['How do I reset my password?', 'database query is slow', 'refund to my card'];
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  a.forEach((v, i) => {
-    dot += v * b[i];
-    aa += v * v;
-    bb += b[i] * b[i];
-  });
-  return dot / Math.sqrt(aa * bb);
-}
 
 test('set prompts, train in the studio, export with ONNX, and transformers.js in a page gives the same embeddings', async ({
   page,
@@ -49,9 +39,7 @@ test('set prompts, train in the studio, export with ONNX, and transformers.js in
   await expect(page.getByTestId('prompts-origin')).toHaveText('Your own prompts.');
 
   await openStep(page, 'Train');
-  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
-  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('0.001');
+  await fillRunSettings(page, { Steps: STEPS, 'Batch size': 8, 'Learning rate': 0.001 });
   await page.getByRole('combobox', { name: 'Compute on' }).selectOption('wasm');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible({

@@ -1,10 +1,19 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropAndImport, loadModelFromMirror, openStep } from '../support/studio-flows.ts';
-import { expect, test, type Page } from '@playwright/test';
+import {
+  dropAndImport,
+  expectTrainingFinished,
+  expectWorkerReleased,
+  fillRunSettings,
+  loadModelFromMirror,
+  openStep,
+  stepCounter,
+  storedRecords,
+} from '../support/studio-flows.ts';
+import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
-import { runCli } from '../support/cli.ts';
+import { embedWithCli } from '../support/cli.ts';
 import { exportedFiles } from '../support/export-files.ts';
 
 declare const encoder: import('comlink').Remote<
@@ -14,30 +23,6 @@ declare const encoder: import('comlink').Remote<
 const REPO = 'sentence-transformers-testing/tiny-bert';
 const CSV = 'tests/fixtures/tiny-bert.pairs.csv';
 const STEPS = 20;
-
-/** The step counter "k / n" as numbers. */
-async function stepCounter(page: Page): Promise<number> {
-  const text = (await page.getByTestId('step-counter').textContent()) ?? '';
-  return Number(text.split('/')[0]);
-}
-
-/** The run records as the worker stored them, read straight from IndexedDB. */
-function storedRuns(page: Page) {
-  return page.evaluate(
-    () =>
-      new Promise<{ name: string; status: string; step: number; history: number[][] }[]>(
-        (resolve, reject) => {
-          const open = indexedDB.open('attune');
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const request = open.result.transaction('runs').objectStore('runs').getAll();
-            request.onsuccess = () => resolve(request.result);
-            request.onerror = () => reject(request.error);
-          };
-        },
-      ),
-  );
-}
 
 test.describe.configure({ mode: 'serial' });
 
@@ -54,11 +39,13 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   // Train: 20 steps of batch 8, checkpoints every 4, evaluation every 10.
   await openStep(page, 'Train');
   await expect(page.getByTestId('train-base-model')).toHaveText(REPO);
-  await page.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(STEPS));
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
-  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('0.001');
-  await page.getByRole('spinbutton', { name: 'Warmup' }).fill('0');
-  await page.getByRole('spinbutton', { name: 'Checkpoint every' }).fill('4');
+  await fillRunSettings(page, {
+    Steps: STEPS,
+    'Batch size': 8,
+    'Learning rate': 0.001,
+    Warmup: 0,
+    'Checkpoint every': 4,
+  });
   await page.getByRole('spinbutton', { name: 'Evaluate every' }).fill('10');
   // WebGPU by choice: on SwiftShader the probe would pick wasm, and this run is about WebGPU.
   await page.getByRole('combobox', { name: 'Compute on' }).selectOption('webgpu');
@@ -87,24 +74,24 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
   await expect(resume).toBeVisible();
   await expect(page.getByRole('cell', { name: /interrupted at step/ })).toBeVisible();
   await resume.click();
-  await expect(page.getByTestId('step-counter')).toHaveText(`${STEPS} / ${STEPS}`, {
-    timeout: 300_000,
-  });
-  await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
+  await expectTrainingFinished(page, STEPS);
 
   // One loss point per step, exactly the configured number of steps, and a falling smoothed loss.
   await expect(page.getByRole('figure', { name: 'Loss' })).toHaveAttribute(
     'data-points',
     String(STEPS),
   );
-  const [run] = await storedRuns(page);
+  const [run] = await storedRecords<{ name: string; status: string; history: number[][] }>(
+    page,
+    'runs',
+  );
   expect(run.status).toBe('completed');
   expect(run.history.map((h) => h[0])).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
   const losses = run.history.map((h) => h[1]);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
   // The worker released every tensor it made for the run.
-  await expect(page.getByTestId('worker-tensors')).toHaveText(/after the run: 0$/);
+  await expectWorkerReleased(page, 'training');
   // The runs history opens the run's stored curves.
   await page.getByRole('button', { name: `Open ${run.name}` }).click();
   await expect(page.getByRole('figure', { name: `Loss of ${run.name}` })).toHaveAttribute(
@@ -189,18 +176,9 @@ test('drop pairs, pick a model, train with pause and a reload, export a folder t
     writeFileSync(target, bytes);
   }
   const texts = ['How do I reset my password?', 'database query is slow', 'refund to my card'];
-  writeFileSync(join(dir, 'texts.txt'), texts.join('\n'));
-  const cli = runCli(
-    'embed',
-    '--model',
-    folder,
-    '--texts',
-    join(dir, 'texts.txt'),
-    '--out',
-    join(dir, 'e.json'),
-  );
-  expect(cli.status).toBe(0);
-  const fromCli: number[][] = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')).embeddings;
+  const cli = embedWithCli(folder, texts);
+  expect(cli.run.status).toBe(0);
+  const fromCli = cli.embeddings!;
 
   await page.goto('/tests/e2e/harness/index.html');
   await page.waitForFunction(() => 'encoder' in globalThis);

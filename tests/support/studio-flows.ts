@@ -21,17 +21,62 @@ export async function dropAndImport(page: Page, path: string, expectPairs: numbe
   await expect(page.getByText(new RegExp(`${expectPairs} pairs`)).first()).toBeVisible();
 }
 
-/** Points the studio at the local Hub mirror (Model page settings) and loads `repo` from it. */
-export async function loadModelFromMirror(page: Page, repo = TINY_REPO): Promise<string> {
+/** Points the studio at the local Hub mirror (Model page settings); returns the mirror's address. */
+export async function useHubMirror(page: Page): Promise<string> {
   await page.goto('/#/model');
   const mirror = `${new URL(page.url()).origin}/hub-mirror`;
   await page.getByText('Settings', { exact: true }).click();
   await page.getByLabel('Hub address').fill(mirror);
   await page.getByRole('button', { name: 'Save' }).click();
+  return mirror;
+}
+
+/** Points the studio at the local Hub mirror and loads `repo` from it. */
+export async function loadModelFromMirror(page: Page, repo = TINY_REPO): Promise<string> {
+  const mirror = await useHubMirror(page);
   await page.getByLabel('Hub model id').fill(repo);
   await page.getByRole('button', { name: 'Load from the Hub' }).click();
   await expect(page.getByRole('heading', { name: `Base model: ${repo}` })).toBeVisible();
   return mirror;
+}
+
+/** Fills training settings of the run form, each by its exact label in train/config-fields.ts ('Steps', 'Batch size', …). */
+export async function fillRunSettings(page: Page, settings: Record<string, number>): Promise<void> {
+  for (const [name, value] of Object.entries(settings))
+    await page.getByRole('spinbutton', { name, exact: true }).fill(String(value));
+}
+
+/** The step counter "k / n": k. */
+export async function stepCounter(page: Page): Promise<number> {
+  const text = (await page.getByTestId('step-counter').textContent()) ?? '';
+  return Number(text.split('/')[0]);
+}
+
+/** Waits for the run on the Train page to reach its last step, `steps`, and say it finished. */
+export async function expectTrainingFinished(
+  page: Page,
+  steps: number,
+  timeout = 300_000,
+): Promise<void> {
+  await expect(page.getByTestId('step-counter')).toHaveText(`${steps} / ${steps}`, { timeout });
+  await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
+}
+
+/** Every record of `store` in the studio's IndexedDB database, read straight from IndexedDB. */
+export function storedRecords<T>(page: Page, store: string): Promise<T[]> {
+  return page.evaluate(
+    (name) =>
+      new Promise<T[]>((resolve, reject) => {
+        const open = indexedDB.open('attune');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction(name).objectStore(name).getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        };
+      }),
+    store,
+  );
 }
 
 /** Follows the step navigation like a person. */

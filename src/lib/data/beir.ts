@@ -103,38 +103,40 @@ function stringField(
   );
 }
 
-function checkUnique(file: string, line: number, seen: Map<string, number>, id: string): void {
-  const first = seen.get(id);
-  if (first !== undefined) {
-    throw new BeirFormatError(file, line, `duplicate _id "${id}" (first on line ${first})`);
-  }
-  seen.set(id, line);
+/** Each line of a JSONL file of records with unique `_id`s, made into a `T` by `build`. */
+function recordsWithUniqueIds<T>(
+  text: string,
+  file: string,
+  build: (id: string, record: JsonObject, line: number) => T,
+): T[] {
+  const seen = new Map<string, number>();
+  return lines(text).map(({ line, content }) => {
+    const record = parseObject(file, line, content);
+    const id = idField(file, line, record);
+    const first = seen.get(id);
+    if (first !== undefined) {
+      throw new BeirFormatError(file, line, `duplicate _id "${id}" (first on line ${first})`);
+    }
+    seen.set(id, line);
+    return build(id, record, line);
+  });
 }
 
 /** Parses `corpus.jsonl`; a missing `title` counts as empty. Ids must be unique. */
 export function parseBeirCorpus(text: string, file = 'corpus.jsonl'): BeirDocument[] {
-  const seen = new Map<string, number>();
-  return lines(text).map(({ line, content }) => {
-    const record = parseObject(file, line, content);
-    const id = idField(file, line, record);
-    checkUnique(file, line, seen, id);
-    return {
-      id,
-      title: stringField(file, line, record, 'title', true),
-      text: stringField(file, line, record, 'text'),
-    };
-  });
+  return recordsWithUniqueIds(text, file, (id, record, line) => ({
+    id,
+    title: stringField(file, line, record, 'title', true),
+    text: stringField(file, line, record, 'text'),
+  }));
 }
 
 /** Parses `queries.jsonl`. Ids must be unique. */
 export function parseBeirQueries(text: string, file = 'queries.jsonl'): BeirQuery[] {
-  const seen = new Map<string, number>();
-  return lines(text).map(({ line, content }) => {
-    const record = parseObject(file, line, content);
-    const id = idField(file, line, record);
-    checkUnique(file, line, seen, id);
-    return { id, text: stringField(file, line, record, 'text') };
-  });
+  return recordsWithUniqueIds(text, file, (id, record, line) => ({
+    id,
+    text: stringField(file, line, record, 'text'),
+  }));
 }
 
 export interface QrelsRow {

@@ -4,24 +4,15 @@
  * score; documents below the top keep the bi-encoder's order after them. The result is a ranking
  * like any other, so the same metrics, intervals and paired tests apply to it.
  */
+import type { PairPredictor, ScoringOptions } from '../model/cross-encoder.ts';
 import type { ResamplingOptions } from './bootstrap.ts';
 import { compareSystems, metricIntervals, type MetricComparison } from './compare.ts';
 import { evaluateRankings, type RetrievalMetrics, type ScoredDoc } from './metrics.ts';
 import { systemReport, type SystemReport } from './report.ts';
 import type { RetrievalResult, RetrievalTask } from './retrieval.ts';
 
-/** Pair scores of a cross-encoder (`CrossEncoder` in model/, or a test's stand-in). */
-export interface RerankScorer {
-  predict(
-    pairs: readonly { query: string; document: string }[],
-    options: { batchSize?: number; onProgress?: (done: number, total: number) => void },
-  ): Promise<{ scores: Float32Array[] }>;
-}
-
-export interface RerankOptions {
-  batchSize?: number;
-  onProgress?: (done: number, total: number) => void;
-}
+/** What reranking needs of a cross-encoder: its scores. */
+export type RerankScorer = Omit<PairPredictor<'scores'>, 'labels'>;
 
 /**
  * Reranks `rankings` (query id → documents, best first) with the cross-encoder. Below the top,
@@ -33,7 +24,7 @@ export async function rerankRankings(
   task: RetrievalTask,
   rankings: ReadonlyMap<string, readonly ScoredDoc[]>,
   top: number,
-  options: RerankOptions = {},
+  options: ScoringOptions = {},
 ): Promise<Map<string, ScoredDoc[]>> {
   if (!Number.isInteger(top) || top < 1) throw new RangeError(`top must be ≥ 1, got ${top}`);
   const queryText = new Map(task.queries.map((q) => [q.id, q.text]));
@@ -78,7 +69,7 @@ export async function rerankedSystem(
   task: RetrievalTask,
   first: RetrievalResult,
   top: number,
-  options: RerankOptions & { name: string; resampling: ResamplingOptions },
+  options: ScoringOptions & { name: string; resampling: ResamplingOptions },
 ): Promise<RerankSection> {
   const rankings = await rerankRankings(scorer, task, first.rankings, top, options);
   const reranked: RetrievalMetrics = evaluateRankings(rankings, task.relevant);

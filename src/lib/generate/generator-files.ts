@@ -3,6 +3,7 @@
  * progress and Cache Storage) before transformers.js starts, so that it finds every one of them
  * in the shared `transformers-cache` and never goes to the network itself.
  */
+import { parseConfigJson } from '../hub/architecture.ts';
 import { HubConfigError } from '../hub/errors.ts';
 import type { ModelFileSpec } from '../hub/files.ts';
 import type { GeneratorDevice } from './settings.ts';
@@ -52,12 +53,7 @@ export function generatorFiles(dtype: GeneratorDtype): ModelFileSpec[] {
 
 /** A causal LM's config.json: any JSON object with a model_type (transformers.js judges the rest). */
 export function checkGeneratorConfig(bytes: Uint8Array, repo: string, revision: string): void {
-  let config: unknown;
-  try {
-    config = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new HubConfigError(repo, revision, `not valid JSON: ${(e as Error).message}`);
-  }
+  const config = parseConfigJson(bytes, repo, revision);
   if (typeof (config as { model_type?: unknown } | null)?.model_type !== 'string') {
     throw new HubConfigError(repo, revision, 'no "model_type": not a transformers model config');
   }

@@ -8,23 +8,13 @@
  * the reference lets them change.
  */
 import type { Neighbor } from '../eval/topk.ts';
+import type { PairPredictor, ScoringOptions } from '../model/cross-encoder.ts';
 import type { TextPair } from '../model/pair-tokens.ts';
 import type { MiningPlan } from './options.ts';
 import { MiningInputError, type MiningInput } from './select.ts';
 
-/** What rescoring needs of a cross-encoder (`CrossEncoder` in model/, or a test's stand-in). */
-export interface PairScorer {
-  readonly labels: number;
-  predict(
-    pairs: readonly TextPair[],
-    options: { batchSize?: number; onProgress?: (done: number, total: number) => void },
-  ): Promise<{ scores: Float32Array[] }>;
-}
-
-export interface RescoreOptions {
-  batchSize?: number;
-  onProgress?: (done: number, total: number) => void;
-}
+/** What rescoring needs of a cross-encoder: its scores. */
+export type PairScorer = PairPredictor<'scores'>;
 
 /** Why a reranker chosen for mining without a filter is refused (the studio's words). */
 export const RERANKER_NEEDS_A_FILTER =
@@ -67,7 +57,7 @@ export async function rescoreForMining(
   input: MiningInput,
   queries: readonly string[],
   window: number,
-  options: RescoreOptions = {},
+  options: ScoringOptions = {},
 ): Promise<MiningInput> {
   if (scorer.labels !== 1)
     throw new MiningInputError(

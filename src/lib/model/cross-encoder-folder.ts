@@ -1,7 +1,7 @@
 import { parseBertConfig, type BertConfig } from './config.ts';
 import { ModelFormatError, UnsupportedModelError } from './errors.ts';
-import { checkWeights, readJson, readTokenizerFiles } from './folder.ts';
-import { readSafetensors, stripBertPrefix, type NamedTensor } from './safetensors.ts';
+import { readBertWeights, readJson, readTokenizerFiles } from './folder.ts';
+import type { NamedTensor } from './safetensors.ts';
 import type { ModelSource } from './source.ts';
 import { TextTokenizer } from './tokenizer.ts';
 
@@ -89,14 +89,7 @@ export async function loadCrossEncoderModel(
       `max_length ${maxLength} must be an integer between 4 (a pair's three special tokens and one more) and max_position_embeddings (${config.max_position_embeddings})`,
     );
 
-  const weightBytes = await source.read('model.safetensors');
-  if (!weightBytes)
-    throw new ModelFormatError(
-      'model.safetensors',
-      `is missing from ${source.name} (only safetensors weights are read)`,
-    );
-  const weights = stripBertPrefix(readSafetensors(weightBytes));
-  checkWeights(config, weights);
+  const weights = await readBertWeights(source, config);
   const H = config.hidden_size;
   for (const [name, shape] of [
     ['pooler.dense.weight', [H, H]],

@@ -17,6 +17,21 @@ export interface CrossEncoderOutput {
   scores: Float32Array[];
 }
 
+/** The options of `predict` a caller that scores pairs passes on: batch size and progress. */
+export type ScoringOptions = Pick<PredictOptions, 'batchSize' | 'onProgress'>;
+
+/**
+ * What scoring pairs needs of a cross-encoder: `CrossEncoder` itself, or a test's stand-in that
+ * gives only the outputs `K` its caller reads.
+ */
+export interface PairPredictor<K extends keyof CrossEncoderOutput> {
+  readonly labels: number;
+  predict(
+    pairs: readonly TextPair[],
+    options: ScoringOptions,
+  ): Promise<Pick<CrossEncoderOutput, K>>;
+}
+
 /**
  * sentence-transformers' `CrossEncoder` in TensorFlow.js, inference only: HF
  * `BertForSequenceClassification` over `[CLS] query [SEP] document [SEP]`,

@@ -143,14 +143,7 @@ export async function loadSentenceModel(source: ModelSource): Promise<SentenceMo
 
   const prompts = parsePromptConfig(await readJson(source, 'config_sentence_transformers.json'));
 
-  const weightBytes = await source.read('model.safetensors');
-  if (!weightBytes)
-    throw new ModelFormatError(
-      'model.safetensors',
-      `is missing from ${source.name} (only safetensors weights are read)`,
-    );
-  const weights = stripBertPrefix(readSafetensors(weightBytes));
-  checkWeights(config, weights);
+  const weights = await readBertWeights(source, config);
 
   const passthrough = new Map<string, Uint8Array>();
   for (const file of TOKENIZER_FILES) {
@@ -204,7 +197,26 @@ export function expectedShapes(c: BertConfig): Map<string, number[]> {
   return shapes;
 }
 
-export function checkWeights(config: BertConfig, weights: Map<string, NamedTensor>): void {
+/**
+ * The folder's `model.safetensors`, without a `bert.` prefix, with every tensor `config.json`
+ * implies at its shape.
+ */
+export async function readBertWeights(
+  source: ModelSource,
+  config: BertConfig,
+): Promise<Map<string, NamedTensor>> {
+  const weightBytes = await source.read('model.safetensors');
+  if (!weightBytes)
+    throw new ModelFormatError(
+      'model.safetensors',
+      `is missing from ${source.name} (only safetensors weights are read)`,
+    );
+  const weights = stripBertPrefix(readSafetensors(weightBytes));
+  checkWeights(config, weights);
+  return weights;
+}
+
+function checkWeights(config: BertConfig, weights: Map<string, NamedTensor>): void {
   for (const [name, shape] of expectedShapes(config)) {
     const t = weights.get(name);
     if (!t)

@@ -8,28 +8,18 @@
  * A dataset may bring the margin itself instead: its score column, for one negative per row.
  */
 import type { TrainingPair } from '../data/pairs.ts';
+import type { PairPredictor, ScoringOptions } from '../model/cross-encoder.ts';
 import type { TextPair } from '../model/pair-tokens.ts';
 import { SettingError } from '../util/setting-error.ts';
 
-/** What labelling needs of a cross-encoder (`CrossEncoder` in model/, or a test's stand-in). */
-export interface LogitScorer {
-  readonly labels: number;
-  predict(
-    pairs: readonly TextPair[],
-    options: { batchSize?: number; onProgress?: (done: number, total: number) => void },
-  ): Promise<{ logits: Float32Array[] }>;
-}
-
-export interface LabelOptions {
-  batchSize?: number;
-  onProgress?: (done: number, total: number) => void;
-}
+/** What labelling needs of a cross-encoder: its logits. */
+export type LogitScorer = PairPredictor<'logits'>;
 
 /** The rows with `labels` set to the cross-encoder's logit margins, one per negative. */
 export async function crossEncoderMargins(
   scorer: LogitScorer,
   rows: readonly TrainingPair[],
-  options: LabelOptions = {},
+  options: ScoringOptions = {},
 ): Promise<TrainingPair[]> {
   if (scorer.labels !== 1)
     throw new SettingError(
@@ -70,7 +60,7 @@ export function scoreColumnMargins(rows: readonly TrainingPair[]): TrainingPair[
 export async function teacherMargins(
   rows: readonly TrainingPair[],
   teacher: LogitScorer | null,
-  options: LabelOptions = {},
+  options: ScoringOptions = {},
 ): Promise<TrainingPair[]> {
   return teacher ? crossEncoderMargins(teacher, rows, options) : scoreColumnMargins(rows);
 }

@@ -7,6 +7,7 @@ import { runCli } from '../../support/cli.ts';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
+import { cosine } from '../../support/vectors.ts';
 
 const BASE = 'tests/fixtures/tiny-bert';
 const BEIR = 'tests/fixtures/beir';
@@ -41,21 +42,13 @@ async function independentMetrics(modelDir: string) {
   );
   const queryVectors = await encoder.embed(queries.map((q) => q.text));
   encoder.dispose();
-  const cos = (a: Float32Array, b: Float32Array) => {
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let i = 0; i < a.length; i++)
-      [ab, aa, bb] = [ab + a[i] * b[i], aa + a[i] ** 2, bb + b[i] ** 2];
-    return ab / Math.sqrt(aa * bb);
-  };
   const perQuery = new Map<string, Record<string, number>>();
   let smallestGap = Infinity;
   queries.forEach((query, q) => {
     const relevant = judged.get(query._id);
     if (!relevant || relevant.size === 0) return;
     const table = docs
-      .map((d, i) => ({ id: d._id, score: cos(queryVectors[q], docVectors[i]) }))
+      .map((d, i) => ({ id: d._id, score: cosine(queryVectors[q], docVectors[i]) }))
       .sort((a, b) => b.score - a.score);
     for (let i = 1; i < table.length; i++) {
       smallestGap = Math.min(smallestGap, table[i - 1].score - table[i].score);

@@ -5,6 +5,7 @@ import { env, pipeline } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.ts';
 import { FIXTURES, TINY_BERT } from '../model/reference.ts';
+import { cosine } from '../../support/vectors.ts';
 
 /**
  * The ONNX export checked by its real consumer: transformers.js (the project's own copy, on
@@ -67,18 +68,6 @@ async function embedWithTransformersJs(
 
 const maxAbsDiff = (a: number[][], b: number[][]) =>
   Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  a.forEach((v, i) => {
-    dot += v * b[i];
-    aa += v * v;
-    bb += b[i] * b[i];
-  });
-  return dot / Math.sqrt(aa * bb);
-}
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'attune-export-'));

@@ -9,6 +9,7 @@ import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
 import { runCli } from '../../support/cli.ts';
 import { FIXTURES, fixturePairs, TINY_BERT } from '../model/reference.ts';
+import { cosine } from '../../support/vectors.ts';
 
 const DATA = `${FIXTURES}tiny-bert.pairs.csv`;
 const rows = fixturePairs();
@@ -27,14 +28,8 @@ beforeAll(async () => {
 });
 
 /** cos(query, document), computed here from embeddings of each text. */
-function score(query: string, document: string): number {
-  const a = embeddings.get(query)!;
-  const b = embeddings.get(document)!;
-  let [dot, aa, bb] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++)
-    [dot, aa, bb] = [dot + a[i] * b[i], aa + a[i] ** 2, bb + b[i] ** 2];
-  return dot / Math.sqrt(aa * bb);
-}
+const score = (query: string, document: string): number =>
+  cosine(embeddings.get(query)!, embeddings.get(document)!);
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'attune-mine-'));

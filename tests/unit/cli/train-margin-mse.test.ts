@@ -4,18 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
-import { runCli } from '../../support/cli.ts';
+import { referenceFlags, trainTinyBert } from '../../support/train-cli.ts';
 import { maxAbsDiff } from '../kernels/routes.ts';
 import { crossReference, TINY_CROSS_ENCODER } from '../model/cross-encoder-reference.ts';
-import { FIXTURES, TINY_BERT } from '../model/reference.ts';
+import { FIXTURES } from '../model/reference.ts';
 
 const gpl = crossReference.gpl;
-/** The reference's settings: plain AdamW at lr 1e-3 on everything, one step, no dropout. */
-const REFERENCE_FLAGS = [
-  ...['--no-shuffle', '--decay-all', '--schedule', 'constant', '--warmup-ratio', '0'],
-  ...['--max-grad-norm', '0', '--lr', '1e-3', '--dropout', '0', '--steps', '1'],
-  ...['--batch-size', String(gpl.rows), '--backend', 'cpu'],
-];
+/** The reference's settings: one step on the GPL rows. */
+const REFERENCE_FLAGS = [...referenceFlags(1, gpl.rows), '--backend', 'cpu'];
 
 /** The fixture's first rows as a CSV file. */
 function firstRows(): string {
@@ -31,10 +27,11 @@ describe('cli train --loss margin-mse --cross-encoder', () => {
     const data = firstRows();
     const out = join(data, '..', 'model');
     const report = join(data, '..', 'report.json');
-    const r = runCli(
-      'train',
-      ...['--model', TINY_BERT, '--data', data, '--out', out, '--report', report],
-      ...['--loss', 'margin-mse', '--cross-encoder', TINY_CROSS_ENCODER, ...REFERENCE_FLAGS],
+    const r = trainTinyBert(
+      data,
+      out,
+      ...['--report', report, '--loss', 'margin-mse', '--cross-encoder', TINY_CROSS_ENCODER],
+      ...REFERENCE_FLAGS,
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -50,11 +47,7 @@ describe('cli train --loss margin-mse --cross-encoder', () => {
 
   it('refuses --cross-encoder without --loss margin-mse, exit 64', () => {
     const data = firstRows();
-    const r = runCli(
-      'train',
-      ...['--model', TINY_BERT, '--data', data, '--out', join(data, '..', 'm')],
-      ...['--cross-encoder', TINY_CROSS_ENCODER],
-    );
+    const r = trainTinyBert(data, join(data, '..', 'm'), '--cross-encoder', TINY_CROSS_ENCODER);
     expect(r.status).toBe(64);
     expect(r.stderr.trim()).toBe(
       'train: --cross-encoder labels rows for --loss margin-mse; add --loss margin-mse',
@@ -63,11 +56,7 @@ describe('cli train --loss margin-mse --cross-encoder', () => {
 
   it('refuses margin-mse rows without a score column, exit 2', () => {
     const data = firstRows();
-    const r = runCli(
-      'train',
-      ...['--model', TINY_BERT, '--data', data, '--out', join(data, '..', 'm')],
-      ...['--loss', 'margin-mse', '--steps', '1'],
-    );
+    const r = trainTinyBert(data, join(data, '..', 'm'), '--loss', 'margin-mse', '--steps', '1');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(
       'row 1 needs a score and exactly one negative to be a MarginMSE label',

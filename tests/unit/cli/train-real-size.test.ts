@@ -1,22 +1,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REFERENCE_PAIRS, trainTinyBert } from '../../support/train-cli.ts';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../../src/lib/model/safetensors.ts';
-import { runCli } from '../../support/cli.ts';
-import { FIXTURES, TINY_BERT } from '../model/reference.ts';
+import { TINY_BERT } from '../model/reference.ts';
 
-const train = (out: string, ...extra: string[]) =>
-  runCli(
-    'train',
-    '--model',
-    TINY_BERT,
-    '--data',
-    `${FIXTURES}tiny-bert.pairs.csv`,
-    '--out',
-    out,
-    ...extra,
-  );
+const train = (out: string, ...extra: string[]) => trainTinyBert(REFERENCE_PAIRS, out, ...extra);
 
 describe('cli train at real size', () => {
   it('refuses a run its memory plan cannot fit: exit 2, before any step, one line with the memory and a fix', () => {

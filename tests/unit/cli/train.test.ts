@@ -2,49 +2,13 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { runCli } from '../../support/cli.ts';
+import { embedWithCli } from '../../support/cli.ts';
+import { REFERENCE_PAIRS, trainReference, trainTinyBert } from '../../support/train-cli.ts';
 import { describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
-import { FIXTURES, reference, TINY_BERT } from '../model/reference.ts';
-
-const cli = runCli;
-
-const REFERENCE_FLAGS = [
-  '--no-shuffle',
-  '--decay-all',
-  '--schedule',
-  'constant',
-  '--warmup-ratio',
-  '0',
-  '--max-grad-norm',
-  '0',
-  '--lr',
-  '1e-3',
-  '--dropout',
-  '0',
-  '--steps',
-  '6',
-  '--batch-size',
-  '8',
-];
-
-/** `train` on the fixture CSV with the reference's settings, writing `out` and its JSON report. */
-const trainReference = (out: string, report: string, ...extra: string[]) =>
-  cli(
-    'train',
-    '--model',
-    TINY_BERT,
-    '--data',
-    `${FIXTURES}tiny-bert.pairs.csv`,
-    '--out',
-    out,
-    '--report',
-    report,
-    ...extra,
-    ...REFERENCE_FLAGS,
-  );
+import { reference, TINY_BERT } from '../model/reference.ts';
 
 describe('cli train', () => {
   // 1: tfjs's single-threaded wasm build; 2: its threaded build, XNNPACK on two threads.
@@ -77,44 +41,27 @@ describe('cli train', () => {
 
   it('checkpoints, and a resumed run ends where an uninterrupted one does', () => {
     const dir = mkdtempSync(join(tmpdir(), 'attune-resume-'));
-    const common = [
-      '--model',
-      TINY_BERT,
-      '--data',
-      `${FIXTURES}tiny-bert.pairs.csv`,
-      '--batch-size',
-      '4',
-      '--lr',
-      '1e-3',
-      '--seed',
-      '3',
-    ];
-    expect(
-      cli(
-        'train',
-        ...common,
+    const train = (out: string, ...extra: string[]) =>
+      trainTinyBert(
+        REFERENCE_PAIRS,
+        out,
+        '--batch-size',
+        '4',
+        '--lr',
+        '1e-3',
+        '--seed',
+        '3',
         '--steps',
         '4',
-        '--out',
-        join(dir, 'full'),
-        '--report',
-        join(dir, 'full.json'),
-      ).status,
-    ).toBe(0);
-    expect(
-      cli('train', ...common, '--steps', '4', '--checkpoint-every', '2', '--out', join(dir, 'a'))
-        .status,
-    ).toBe(0);
+        ...extra,
+      );
+    expect(train(join(dir, 'full'), '--report', join(dir, 'full.json')).status).toBe(0);
+    expect(train(join(dir, 'a'), '--checkpoint-every', '2').status).toBe(0);
     expect(readdirSync(join(dir, 'a', 'checkpoints'))).toEqual(['step-2.safetensors']);
-    const resumed = cli(
-      'train',
-      ...common,
-      '--steps',
-      '4',
+    const resumed = train(
+      join(dir, 'b'),
       '--resume',
       join(dir, 'a', 'checkpoints'),
-      '--out',
-      join(dir, 'b'),
       '--report',
       join(dir, 'b.json'),
     );
@@ -144,30 +91,10 @@ describe('cli train', () => {
     const auto = losses('auto');
     cpu.forEach((l, i) => expect(Math.abs(l - auto[i])).toBeLessThan(1e-5));
 
-    const r = cli(
-      'train',
-      '--model',
-      TINY_BERT,
-      '--data',
-      'x.csv',
-      '--out',
-      join(dir, 'gpu'),
-      '--backend',
-      'tpu',
-    );
+    const r = trainTinyBert('x.csv', join(dir, 'gpu'), '--backend', 'tpu');
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--backend expects wasm, webgpu, cpu or auto, got "tpu"');
-    const zero = cli(
-      'train',
-      '--model',
-      TINY_BERT,
-      '--data',
-      'x.csv',
-      '--out',
-      join(dir, 'z'),
-      '--threads',
-      '0',
-    );
+    const zero = trainTinyBert('x.csv', join(dir, 'z'), '--threads', '0');
     expect(zero.status).toBe(64);
     expect(zero.stderr).toContain('--threads expects a whole number of threads ≥ 1, got "0"');
   });
@@ -178,15 +105,7 @@ describe('cli train', () => {
       join(dir, 'two.csv'),
       'query,positive\nhello there,hi friend\nbig bolt,large screw\n',
     );
-    const r = cli(
-      'train',
-      '--model',
-      TINY_BERT,
-      '--data',
-      join(dir, 'two.csv'),
-      '--out',
-      join(dir, 'out'),
-    );
+    const r = trainTinyBert(join(dir, 'two.csv'), join(dir, 'out'));
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
       'train: cannot fill a batch of 32 without repeating a text: the data has too few distinct pairs; lower the batch size',
@@ -194,17 +113,7 @@ describe('cli train', () => {
   });
 
   it('refuses a bad flag value with its name', () => {
-    const r = cli(
-      'train',
-      '--model',
-      TINY_BERT,
-      '--data',
-      'x.csv',
-      '--out',
-      '/tmp/x',
-      '--schedule',
-      'cosine',
-    );
+    const r = trainTinyBert('x.csv', '/tmp/x', '--schedule', 'cosine');
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--schedule expects linear or constant, got "cosine"');
   });
@@ -212,23 +121,10 @@ describe('cli train', () => {
 
 describe('cli embed', () => {
   it('writes the embeddings the encoder computes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attune-embed-'));
     const texts = ['How do I reset my password?', '', 'database query is slow'];
-    writeFileSync(join(dir, 'texts.txt'), texts.join('\n'));
-    const r = cli(
-      'embed',
-      '--model',
-      TINY_BERT,
-      '--texts',
-      join(dir, 'texts.txt'),
-      '--out',
-      join(dir, 'e.json'),
-      // The backend this process embeds on below, so the numbers are equal bit for bit.
-      '--backend',
-      'cpu',
-    );
-    expect(r.status).toBe(0);
-    const { embeddings } = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    // The backend this process embeds on below, so the numbers are equal bit for bit.
+    const { run, embeddings } = embedWithCli(TINY_BERT, texts, '--backend', 'cpu');
+    expect(run.status).toBe(0);
     await tf.setBackend('cpu');
     const encoder = new SentenceEncoder(await loadSentenceModel(directorySource(TINY_BERT)));
     const want = await encoder.embed([texts[0], texts[2]]);

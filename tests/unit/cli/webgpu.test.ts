@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trainReference } from '../../support/train-cli.ts';
 import { describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/fs-source.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
-import { runCli } from '../../support/cli.ts';
-import { FIXTURES, fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
+import { embedWithCli } from '../../support/cli.ts';
+import { fixturePairs, reference, TINY_BERT } from '../model/reference.ts';
 
 /**
  * The CLI on WebGPU through Dawn (SwiftShader on a machine without a GPU): the reference run and
@@ -16,22 +17,7 @@ describe('cli on --backend webgpu', () => {
     const dir = mkdtempSync(join(tmpdir(), 'attune-webgpu-'));
     const out = join(dir, 'model');
     const report = join(dir, 'report.json');
-    const r = runCli(
-      'train',
-      '--model',
-      TINY_BERT,
-      '--data',
-      `${FIXTURES}tiny-bert.pairs.csv`,
-      '--out',
-      out,
-      '--report',
-      report,
-      '--backend',
-      'webgpu',
-      ...['--no-shuffle', '--decay-all', '--schedule', 'constant', '--warmup-ratio', '0'],
-      ...['--max-grad-norm', '0', '--lr', '1e-3', '--dropout', '0', '--steps', '6'],
-      ...['--batch-size', '8'],
-    );
+    const r = trainReference(out, report, '--backend', 'webgpu');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(readFileSync(report, 'utf8'));
@@ -53,22 +39,15 @@ describe('cli on --backend webgpu', () => {
   }, 600_000);
 
   it('embeds as the reference does', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attune-webgpu-embed-'));
     const rows = fixturePairs();
     const texts = reference.first_batch.rows.map((i) => rows[i].query);
-    writeFileSync(join(dir, 'texts.txt'), texts.join('\n'));
-    const r = runCli(
-      'embed',
-      ...['--model', TINY_BERT, '--texts', join(dir, 'texts.txt')],
-      ...['--out', join(dir, 'e.json'), '--backend', 'webgpu'],
-    );
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const { embeddings } = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    const { run, embeddings } = embedWithCli(TINY_BERT, texts, '--backend', 'webgpu');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
     const want = reference.first_batch.embeddings.query;
     expect(embeddings).toHaveLength(want.length);
     want.forEach((row, i) =>
-      row.forEach((v, j) => expect(Math.abs(embeddings[i][j] - v)).toBeLessThan(1e-4)),
+      row.forEach((v, j) => expect(Math.abs(embeddings![i][j] - v)).toBeLessThan(1e-4)),
     );
   }, 300_000);
 });

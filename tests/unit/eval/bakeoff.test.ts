@@ -45,20 +45,29 @@ const STATS: CandidateStats = {
 };
 const dataset = { name: 'support', split: 'test', missingDocIds: [] };
 
+/** The report on candidates, each named with the rank it gives query i's relevant documents. */
+function reportOf(
+  candidates: [name: string, rankOf: (i: number) => number][],
+  failed: { model: string; error: string }[] = [],
+) {
+  return bakeoffReport({
+    evaluated: candidates.map(([name, rankOf]) => ({ name, result: system(rankOf), stats: STATS })),
+    failed,
+    task: tableTask,
+    dataset,
+  });
+}
+
 describe('bakeoffReport', () => {
   it('ranks by nDCG@10 and calls the leader better when the paired test says so', () => {
     // "second" finds every relevant document at rank 2, "first" at rank 1: nDCG@10 1/log2(3)
     // against 1 on each of the 30 queries, a difference of 1 − 1/log2(3) every time. Only the
     // all-plus and all-minus sign patterns reach |Σ d|, a chance of 2·2⁻³⁰ per resample, so none
     // of the 1,000 does: p = (1 + 0) / (1 + 1000).
-    const report = bakeoffReport({
-      evaluated: [
-        { name: 'second', result: system(() => 2), stats: STATS },
-        { name: 'first', result: system(() => 1), stats: STATS },
-      ],
-      task: tableTask,
-      dataset,
-    });
+    const report = reportOf([
+      ['second', () => 2],
+      ['first', () => 1],
+    ]);
     expect(report.models.map((m) => [m.rank, m.model])).toEqual([
       [1, 'first'],
       [2, 'second'],
@@ -100,14 +109,10 @@ describe('bakeoffReport', () => {
     // = 0.0123. A resample's mean is (draws of q0)·d/30 with draws ~ Binomial(30, 1/30): none with
     // chance (29/30)^30 ≈ 0.36, so the 2.5% quantile is 0; at least 4 with chance ≈ 0.017 and at
     // least 3 with ≈ 0.08, so the 97.5% quantile is 3·d/30 = 0.0372.
-    const report = bakeoffReport({
-      evaluated: [
-        { name: 'a', result: system(() => 2), stats: STATS },
-        { name: 'b', result: system((i) => (i === 0 ? 1 : 2)), stats: STATS },
-      ],
-      task: tableTask,
-      dataset,
-    });
+    const report = reportOf([
+      ['a', () => 2],
+      ['b', (i) => (i === 0 ? 1 : 2)],
+    ]);
     expect(report.models.map((m) => m.model)).toEqual(['b', 'a']);
     expect(report.verdict).toMatchObject({
       first: 'b',
@@ -124,15 +129,11 @@ describe('bakeoffReport', () => {
   it('tests the leader against every other candidate as one Holm-adjusted family', () => {
     // first beats second (rank 1 vs 2) and third (rank 1 vs 3) on all 30 queries: both raw
     // p-values are 1/1001 (see above); Holm: sorted, 2 · 1/1001 and max(2/1001, 1 · 1/1001)
-    const report = bakeoffReport({
-      evaluated: [
-        { name: 'third', result: system(() => 3), stats: STATS },
-        { name: 'second', result: system(() => 2), stats: STATS },
-        { name: 'first', result: system(() => 1), stats: STATS },
-      ],
-      task: tableTask,
-      dataset,
-    });
+    const report = reportOf([
+      ['third', () => 3],
+      ['second', () => 2],
+      ['first', () => 1],
+    ]);
     expect(report.verdict).toMatchObject({
       first: 'first',
       second: 'second',
@@ -151,23 +152,17 @@ describe('bakeoffReport', () => {
   });
 
   it('keeps the given order for equal scores and gives no verdict for a single model', () => {
-    const tie = bakeoffReport({
-      evaluated: [
-        { name: 'later', result: system(() => 3), stats: STATS },
-        { name: 'earlier', result: system(() => 3), stats: STATS },
-      ],
-      task: tableTask,
-      dataset,
-    });
+    const tie = reportOf([
+      ['later', () => 3],
+      ['earlier', () => 3],
+    ]);
     expect(tie.models.map((m) => m.model)).toEqual(['later', 'earlier']);
     expect(tie.verdict).toMatchObject({ pValue: 1, significant: false });
 
-    const alone = bakeoffReport({
-      evaluated: [{ name: 'only', result: system(() => 1), stats: STATS }],
-      failed: [{ model: 'broken', error: 'config.json: is missing' }],
-      task: tableTask,
-      dataset,
-    });
+    const alone = reportOf(
+      [['only', () => 1]],
+      [{ model: 'broken', error: 'config.json: is missing' }],
+    );
     expect(alone.verdict).toBeNull();
     expect(alone.failed).toEqual([{ model: 'broken', error: 'config.json: is missing' }]);
   });

@@ -5,12 +5,7 @@ import {
   bootstrapCis,
   quantile,
 } from '../../../src/lib/eval/bootstrap.ts';
-import { mulberry32 } from '../../../src/lib/util/random.ts';
-
-const seeded = (n: number, seed: number) => {
-  const random = mulberry32(seed);
-  return Array.from({ length: n }, () => random());
-};
+import { seededUniforms } from '../../support/random.ts';
 
 describe('quantile', () => {
   it('interpolates linearly between order statistics (numpy default)', () => {
@@ -31,7 +26,7 @@ describe('bootstrapCi', () => {
   });
 
   it('contains the mean of the values', () => {
-    const values = seeded(50, 7);
+    const values = seededUniforms(50, 7);
     const ci = bootstrapCi(values, { resamples: 2000, seed: 3 });
     expect(ci.mean).toBeCloseTo(values.reduce((a, b) => a + b, 0) / 50, 15);
     expect(ci.lower).toBeLessThan(ci.mean);
@@ -54,13 +49,13 @@ describe('bootstrapCi', () => {
   });
 
   it('gives the same interval for the same seed and another for another seed', () => {
-    const values = seeded(30, 11);
+    const values = seededUniforms(30, 11);
     expect(bootstrapCi(values, { seed: 5 })).toEqual(bootstrapCi(values, { seed: 5 }));
     expect(bootstrapCi(values, { seed: 5 }).lower).not.toBe(bootstrapCi(values, { seed: 6 }).lower);
   });
 
   it('widens with the level', () => {
-    const values = seeded(30, 11);
+    const values = seededUniforms(30, 11);
     const ci90 = bootstrapCi(values, { level: 0.9 });
     const ci99 = bootstrapCi(values, { level: 0.99 });
     expect(ci99.lower).toBeLessThan(ci90.lower);
@@ -70,7 +65,7 @@ describe('bootstrapCi', () => {
 
 describe('bootstrapCis', () => {
   it('resamples every series with the same queries', () => {
-    const a = seeded(25, 1);
+    const a = seededUniforms(25, 1);
     const shifted = a.map((x) => x + 2);
     const [ci, ciShifted] = bootstrapCis([a, shifted], { seed: 9 });
     // same resampled indices → every resampled mean moves by exactly 2 (up to rounding)

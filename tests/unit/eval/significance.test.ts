@@ -3,17 +3,12 @@ import {
   pairedRandomizationTest,
   pairedRandomizationTests,
 } from '../../../src/lib/eval/significance.ts';
-import { mulberry32 } from '../../../src/lib/util/random.ts';
-
-const seeded = (n: number, seed: number) => {
-  const random = mulberry32(seed);
-  return Array.from({ length: n }, () => random());
-};
+import { seededUniforms } from '../../support/random.ts';
 
 describe('pairedRandomizationTest', () => {
   it('gives p = 1 for identical systems', () => {
     // every difference is 0, so every flipped sum ties the observed 0: p = (1 + B) / (1 + B)
-    const a = seeded(50, 2);
+    const a = seededUniforms(50, 2);
     expect(pairedRandomizationTest(a, [...a])).toEqual({
       meanDifference: 0,
       pValue: 1,
@@ -25,7 +20,7 @@ describe('pairedRandomizationTest', () => {
     // better by 0.3 on 40 queries, worse by 0.1 on 10: Σd = 12 − 1 = 11, while random signs
     // give Σ s·d with sd √(40·0.09 + 10·0.01) ≈ 1.92, so |Σ s·d| ≥ 11 (z ≈ 5.7) essentially
     // never happens and p is the smallest possible value 1 / (1 + 1000)
-    const base = seeded(50, 4).map((x) => x / 2);
+    const base = seededUniforms(50, 4).map((x) => x / 2);
     const tuned = base.map((x, i) => (i % 5 === 0 ? x - 0.1 : x + 0.3));
     const result = pairedRandomizationTest(base, tuned);
     expect(result.pValue).toBe(1 / 1001);
@@ -34,8 +29,8 @@ describe('pairedRandomizationTest', () => {
   });
 
   it('is two-sided: swapping the systems gives the same p-value', () => {
-    const a = seeded(20, 8);
-    const b = seeded(20, 9);
+    const a = seededUniforms(20, 8);
+    const b = seededUniforms(20, 9);
     const ab = pairedRandomizationTest(a, b, { seed: 3 });
     const ba = pairedRandomizationTest(b, a, { seed: 3 });
     expect(ba.pValue).toBe(ab.pValue);
@@ -51,7 +46,7 @@ describe('pairedRandomizationTest', () => {
   });
 
   it('repeats its p-value for a seed', () => {
-    const a = seeded(30, 12);
+    const a = seededUniforms(30, 12);
     const b = a.map((x, i) => x + (i % 2 ? 0.05 : -0.03));
     const first = pairedRandomizationTest(a, b, { seed: 21 });
     expect(pairedRandomizationTest(a, b, { seed: 21 })).toEqual(first);
@@ -60,8 +55,8 @@ describe('pairedRandomizationTest', () => {
   });
 
   it('tests several metrics with the same sign flips', () => {
-    const a = seeded(30, 13);
-    const b = seeded(30, 14);
+    const a = seededUniforms(30, 13);
+    const b = seededUniforms(30, 14);
     const [one, twice] = pairedRandomizationTests(
       [a, a.map((x) => 2 * x)],
       [b, b.map((x) => 2 * x)],

@@ -1,9 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
 import { chooseEvalQueries } from '../../../src/lib/data/split.ts';
 import { retrievalTaskFromPairs } from '../../../src/lib/eval/pairs-task.ts';
 import {
@@ -12,15 +11,9 @@ import {
   type TrainScriptInput,
 } from '../../../src/lib/export/train-script.ts';
 import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
+import { fixtureTrainingPairs } from '../model/reference.ts';
 
-const PAIRS: TrainingPair[] = readFileSync('tests/fixtures/tiny-bert.pairs.csv', 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const [query, positive, negative] = line.split(',');
-    return { query, positive, negatives: [negative] };
-  });
+const PAIRS = fixtureTrainingPairs();
 
 /** python3 when the machine has it: the script's syntax and its data handling are checked by Python itself. */
 const PYTHON = spawnSync('python3', ['--version']).status === 0 ? 'python3' : null;

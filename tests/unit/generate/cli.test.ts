@@ -12,6 +12,7 @@ import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
 import { runCli } from '../../support/cli.ts';
 import { FIXTURES, TINY_BERT } from '../model/reference.ts';
+import { cosine } from '../../support/vectors.ts';
 
 const CORPUS = `${FIXTURES}generate/corpus.csv`;
 const EXAMPLES = `${FIXTURES}generate/examples.txt`;
@@ -23,13 +24,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   encoder = new SentenceEncoder(await loadSentenceModel(directorySource(TINY_BERT)));
 });
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let [dot, aa, bb] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++)
-    [dot, aa, bb] = [dot + a[i] * b[i], aa + a[i] ** 2, bb + b[i] ** 2];
-  return dot / Math.sqrt(aa * bb);
-}
 
 function generate(out: string, ...extra: string[]) {
   return runCli(

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { addLayerNorm } from '../../../src/lib/kernels/index.ts';
 import { dropoutScales } from '../../../src/lib/kernels/dropout.ts';
+import type { DropoutSite } from '../../../src/lib/kernels/layer-norm.ts';
 import {
   BACKENDS,
   WEBGPU_FORMS,
@@ -22,43 +23,59 @@ function mask(rate: number, seed: number, shape: [number, number]): tf.Tensor2D 
   return tf.tensor2d(scales, shape);
 }
 
+/** LayerNorm(x + r) through the fused kernel, over plain tensors (as `outcome` differentiates). */
+const addNorm =
+  (dropIn: DropoutSite | null = null, dropOut: DropoutSite | null = null) =>
+  (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    addLayerNorm(
+      x as tf.Tensor2D,
+      r as tf.Tensor2D,
+      g as tf.Tensor1D,
+      b as tf.Tensor1D,
+      EPS,
+      dropIn,
+      dropOut,
+    );
+
 describe.each([...BACKENDS, ...WEBGPU_FORMS])('addLayerNorm on %s', (backend) => {
-  it('LayerNorm(x + r) and its gradients equal tf.moments’ composition', async () => {
+  it.each([
+    {
+      what: 'LayerNorm(x + r) and its gradients equal tf.moments’ composition',
+      rows: 12,
+      cols: 32,
+      resRows: 12,
+      seed: 1,
+      xScale: 3,
+      tolerance: 2e-5,
+    },
+    {
+      what: 'broadcasts an [L, H] residual over the batch and sums its gradient back',
+      rows: 3 * 5,
+      cols: 8,
+      resRows: 5,
+      seed: 5,
+      xScale: 1,
+      tolerance: 2e-5,
+    },
+    {
+      // 150 rows: three of the webgpu kernel's 64-row chunks, the last one partial.
+      what: 'sums dγ, dβ and a broadcast residual’s gradient over more rows than one partial sum takes',
+      rows: 150,
+      cols: 24,
+      resRows: 30,
+      seed: 13,
+      xScale: 1,
+      tolerance: 5e-5,
+    },
+  ])('$what', async ({ rows, cols, resRows, seed, xScale, tolerance }) => {
     await useBackend(backend);
-    const x = randn([12, 32], 1, 3);
-    const r = randn([12, 32], 2);
-    const gamma = randn([32], 3);
-    const beta = randn([32], 4);
-    const f = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      addLayerNorm(x as tf.Tensor2D, r as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
-    await expectSameAsStock(f, [x, r, gamma, beta], 2e-5);
-    expect(await kernelsUsed(f, [x, r, gamma, beta])).toContain('AttuneAddLayerNormGrad');
+    const x = randn([rows, cols], seed, xScale);
+    const r = randn([resRows, cols], seed + 1);
+    const gamma = randn([cols], seed + 2);
+    const beta = randn([cols], seed + 3);
+    await expectSameAsStock(addNorm(), [x, r, gamma, beta], tolerance);
+    expect(await kernelsUsed(addNorm(), [x, r, gamma, beta])).toContain('AttuneAddLayerNormGrad');
     tf.dispose([x, r, gamma, beta]);
-  });
-
-  it('broadcasts an [L, H] residual over the batch and sums its gradient back', async () => {
-    await useBackend(backend);
-    const x = randn([3 * 5, 8], 5);
-    const positions = randn([5, 8], 6);
-    const gamma = randn([8], 7);
-    const beta = randn([8], 8);
-    const f = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      addLayerNorm(x as tf.Tensor2D, r as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
-    await expectSameAsStock(f, [x, positions, gamma, beta], 2e-5);
-    tf.dispose([x, positions, gamma, beta]);
-  });
-
-  it('sums dγ, dβ and a broadcast residual’s gradient over more rows than one partial sum takes', async () => {
-    await useBackend(backend);
-    // 150 rows: three of the webgpu kernel's 64-row chunks, the last one partial.
-    const x = randn([150, 24], 13);
-    const positions = randn([30, 24], 14);
-    const gamma = randn([24], 15);
-    const beta = randn([24], 16);
-    const f = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      addLayerNorm(x as tf.Tensor2D, r as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
-    await expectSameAsStock(f, [x, positions, gamma, beta], 5e-5);
-    tf.dispose([x, positions, gamma, beta]);
   });
 
   it('folds dropout before the add and after the norm with the masks of dropout.ts', async () => {
@@ -68,16 +85,7 @@ describe.each([...BACKENDS, ...WEBGPU_FORMS])('addLayerNorm on %s', (backend) =>
     const r = randn(shape, 10);
     const gamma = randn([16], 11);
     const beta = randn([16], 12);
-    const fused = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      addLayerNorm(
-        x as tf.Tensor2D,
-        r as tf.Tensor2D,
-        g as tf.Tensor1D,
-        b as tf.Tensor1D,
-        EPS,
-        { rate: 0.25, seed: 17 },
-        { rate: 0.1, seed: 23 },
-      );
+    const fused = addNorm({ rate: 0.25, seed: 17 }, { rate: 0.1, seed: 23 });
     // The same maths as explicit multiplications by those masks, through the stock chain.
     const explicit = (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
       const y = addLayerNorm(

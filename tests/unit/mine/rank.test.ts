@@ -8,6 +8,7 @@ import { loadSentenceModel } from '../../../src/lib/model/folder.ts';
 import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
 import { fixturePairs, TINY_BERT } from '../model/reference.ts';
 import { CancelledError } from '../../../src/lib/util/cancel.ts';
+import { cosine } from '../../support/vectors.ts';
 
 let encoder: SentenceEncoder;
 const pairs: TrainingPair[] = fixturePairs().map((p) => ({
@@ -20,15 +21,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   encoder = new SentenceEncoder(await loadSentenceModel(directorySource(TINY_BERT)));
 });
-
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++)
-    [dot, aa, bb] = [dot + a[i] * b[i], aa + a[i] ** 2, bb + b[i] ** 2];
-  return dot / Math.sqrt(aa * bb);
-};
 
 describe('rankForMining', () => {
   it('ranks the corpus by cosine for every query and scores each positive', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { planMining } from '../../../src/lib/mine/options.ts';
 import { rescoreForMining, rescores, type PairScorer } from '../../../src/lib/mine/rescore.ts';
-import { mineHardNegatives, type MiningInput } from '../../../src/lib/mine/select.ts';
+import { mineHardNegatives } from '../../../src/lib/mine/select.ts';
 import type { TextPair } from '../../../src/lib/model/pair-tokens.ts';
+import { fromMatrix } from '../../support/mining.ts';
 
 /** A cross-encoder stand-in with fixed scores per document; it records the pairs it was given. */
 function scorer(byDocument: Record<string, number>): PairScorer & { seen: TextPair[] } {
@@ -22,21 +23,7 @@ function scorer(byDocument: Record<string, number>): PairScorer & { seen: TextPa
 // false negative the bi-encoder would have kept) and orders b, c, d as d > c > b. Every score
 // is exact in float32.
 const corpus = ['pos', 'beats', 'a', 'b', 'a', 'c', 'd'];
-const input: MiningInput = {
-  corpus,
-  rankings: [
-    [
-      { index: 1, score: 0.9 },
-      { index: 0, score: 0.8 },
-      { index: 2, score: 0.7 },
-      { index: 3, score: 0.6 },
-      { index: 4, score: 0.55 },
-      { index: 5, score: 0.5 },
-      { index: 6, score: 0.4 },
-    ],
-  ],
-  positives: [[{ index: 0, score: 0.8 }]],
-};
+const input = fromMatrix(corpus, [[0.8, 0.9, 0.7, 0.6, 0.55, 0.5, 0.4]], [[0]]);
 const ce = { pos: 0.5, beats: 0.375, a: 0.9375, b: 0.125, c: 0.25, d: 0.3125 };
 
 describe('rescoreForMining', () => {

@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Neighbor } from '../../../src/lib/eval/topk.ts';
 import { MiningOptionsError, planMining, renameOptions } from '../../../src/lib/mine/options.ts';
 import {
   MiningInputError,
   mineHardNegatives,
   type MiningInput,
 } from '../../../src/lib/mine/select.ts';
-
-/** One query's ranking from its row of the score matrix: best first, ties by corpus row. */
-function rank(row: readonly number[]): Neighbor[] {
-  return row
-    .map((score, index) => ({ index, score }))
-    .sort((a, b) => b.score - a.score || a.index - b.index);
-}
-
-/** A mining input from a [query][corpus row] score matrix and each query's positive rows. */
-function fromMatrix(corpus: string[], scores: number[][], positives: number[][]): MiningInput {
-  return {
-    corpus,
-    rankings: scores.map(rank),
-    positives: positives.map((rows, q) =>
-      rows.map((index) => ({ index, score: scores[q][index] })),
-    ),
-  };
-}
+import { fromMatrix } from '../../support/mining.ts';
 
 const texts = (input: MiningInput, rows: { index: number }[]) =>
   rows.map((r) => input.corpus[r.index]);

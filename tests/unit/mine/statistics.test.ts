@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mineHardNegatives } from '../../../src/lib/mine/select.ts';
 import { distribution, miningStatistics } from '../../../src/lib/mine/statistics.ts';
+import { fromMatrix } from '../../support/mining.ts';
 
 describe('distribution', () => {
   it('gives the mean, sample deviation and linearly interpolated quartiles', () => {
@@ -27,24 +28,14 @@ describe('distribution', () => {
 describe('miningStatistics', () => {
   it('summarises positives, kept negatives, their gap and the skipped candidates', () => {
     // Query 0: positive 0.75; candidates 0.5, 0.25 kept. Query 1: positive 0.5; 0.625 beats it.
-    const input = {
-      corpus: ['p0', 'p1', 'a', 'b'],
-      rankings: [
-        [
-          { index: 0, score: 0.75 },
-          { index: 2, score: 0.5 },
-          { index: 3, score: 0.25 },
-          { index: 1, score: 0 },
-        ],
-        [
-          { index: 3, score: 0.625 },
-          { index: 1, score: 0.5 },
-          { index: 0, score: 0.25 },
-          { index: 2, score: 0.125 },
-        ],
+    const input = fromMatrix(
+      ['p0', 'p1', 'a', 'b'],
+      [
+        [0.75, 0, 0.5, 0.25],
+        [0.25, 0.5, 0.125, 0.625],
       ],
-      positives: [[{ index: 0, score: 0.75 }], [{ index: 1, score: 0.5 }]],
-    };
+      [[0], [1]],
+    );
     const result = mineHardNegatives(input, { numNegatives: 2, relativeMargin: 0 });
     const stats = miningStatistics(input, result);
     expect(stats.queries).toBe(2);

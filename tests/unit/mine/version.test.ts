@@ -5,6 +5,7 @@ import { MiningInputError, mineHardNegatives } from '../../../src/lib/mine/selec
 import { miningTask } from '../../../src/lib/mine/task.ts';
 import { minedDatasetRecord, minedPairs } from '../../../src/lib/mine/version.ts';
 import type { DatasetRecord } from '../../../src/lib/store/schema.ts';
+import { fromMatrix } from '../../support/mining.ts';
 
 const pairs: TrainingPair[] = [
   { query: 'q1', positive: 'p1', negatives: ['old'], weight: 2 },
@@ -38,15 +39,7 @@ describe('minedPairs', () => {
       [0.9, 0.5, 0.8, 0.4, 0.3, 0.2],
       [0.88, 0.9, 0.87, 0.5, 0.86, 0.95],
     ];
-    const input = {
-      corpus: task.corpus,
-      rankings: scores.map((row) =>
-        row.map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score),
-      ),
-      positives: task.positives.map((rows, q) =>
-        rows.map((index) => ({ index, score: scores[q][index] })),
-      ),
-    };
+    const input = fromMatrix(task.corpus, scores, task.positives);
     const result = mineHardNegatives(input, { relativeMargin: null, absoluteMargin: 0.05 });
     const mined = minedPairs(pairs, task, result);
     expect(mined.pairs).toEqual([

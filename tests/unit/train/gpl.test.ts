@@ -5,7 +5,7 @@ import { CrossEncoder } from '../../../src/lib/model/cross-encoder.ts';
 import { loadCrossEncoderModel } from '../../../src/lib/model/cross-encoder-folder.ts';
 import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
 import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
-import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
+import { resolveTrainConfig, type TrainConfig } from '../../../src/lib/train/config.ts';
 import { crossEncoderMargins, scoreColumnMargins } from '../../../src/lib/train/gpl-labels.ts';
 import { Trainer, withDropout } from '../../../src/lib/train/trainer.ts';
 import { maxAbsDiff, useBackend } from '../kernels/routes.ts';
@@ -22,6 +22,25 @@ beforeAll(async () => {
   rows = fixtureTrainingPairs().slice(0, gpl.rows);
 });
 
+/** One MarginMSE step on the rows labelled with the reference's margins: its loss and the weights after it. */
+async function marginMseStep(settings: Partial<TrainConfig>) {
+  const labelled = rows.map((r, i) => ({ ...r, labels: [gpl.labels[i]] }));
+  const config = resolveTrainConfig({
+    ...REFERENCE_RUN,
+    steps: 1,
+    batchSize: gpl.rows,
+    loss: 'margin-mse',
+    ...settings,
+  });
+  const encoder = new SentenceEncoder(withDropout(model, config.dropout));
+  const trainer = new Trainer(encoder, labelled, config);
+  const { loss } = await trainer.trainStep();
+  const weights = await encoder.exportWeights();
+  trainer.dispose();
+  encoder.dispose();
+  return { loss, weights };
+}
+
 describe('GPL labels and MarginMSE', () => {
   it('labels rows with the cross-encoder logit margins CE(q, p) − CE(q, n) of the reference', async () => {
     const ce = new CrossEncoder(await loadCrossEncoderModel(directorySource(TINY_CROSS_ENCODER)));
@@ -36,47 +55,22 @@ describe('GPL labels and MarginMSE', () => {
   });
 
   it('matches MarginMSELoss on dot products: the loss and every parameter after one AdamW step', async () => {
-    const labelled = rows.map((r, i) => ({ ...r, labels: [gpl.labels[i]] }));
-    const config = resolveTrainConfig({
-      ...REFERENCE_RUN,
-      steps: 1,
-      batchSize: gpl.rows,
-      loss: 'margin-mse',
-    });
-    const encoder = new SentenceEncoder(withDropout(model, config.dropout));
-    const trainer = new Trainer(encoder, labelled, config);
-    const { loss } = await trainer.trainStep();
+    const { loss, weights } = await marginMseStep({});
     expect(Math.abs(loss - gpl.loss)).toBeLessThan(1e-5);
-    const weights = await encoder.exportWeights();
     for (const [name, ref] of Object.entries(gpl.params_after_one_step)) {
       // The key bias's true gradient is 0: Adam's first step turns float noise into ±lr there.
       const tol = name.endsWith('attention.self.key.bias') ? 2e-3 : 5e-6;
       expect(maxAbsDiff(weights.get(name)!.data, ref.values), name).toBeLessThan(tol);
     }
-    trainer.dispose();
-    encoder.dispose();
   });
 
   it('gives the same step with GradCache (mini-batch 3)', async () => {
-    const labelled = rows.map((r, i) => ({ ...r, labels: [gpl.labels[i]] }));
-    const config = resolveTrainConfig({
-      ...REFERENCE_RUN,
-      steps: 1,
-      batchSize: gpl.rows,
-      loss: 'margin-mse',
-      miniBatch: 3,
-    });
-    const encoder = new SentenceEncoder(withDropout(model, config.dropout));
-    const trainer = new Trainer(encoder, labelled, config);
-    const { loss } = await trainer.trainStep();
+    const { loss, weights } = await marginMseStep({ miniBatch: 3 });
     expect(Math.abs(loss - gpl.loss)).toBeLessThan(1e-5);
-    const weights = await encoder.exportWeights();
     const name = 'encoder.layer.1.output.dense.weight';
     expect(
       maxAbsDiff(weights.get(name)!.data, gpl.params_after_one_step[name].values),
     ).toBeLessThan(5e-6);
-    trainer.dispose();
-    encoder.dispose();
   });
 
   it('takes the margin from a score column for one negative, and refuses rows without one', () => {

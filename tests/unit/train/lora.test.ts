@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { directorySource } from '../../../src/cli/fs-source.ts';
-import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
-import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
-import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
+import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../../src/lib/model/safetensors.ts';
 import {
   decodeCheckpoint,
@@ -14,8 +10,8 @@ import {
 import { resolveTrainConfig } from '../../../src/lib/train/config.ts';
 import { mergeLora, peftAdapterFiles } from '../../../src/lib/train/lora-export.ts';
 import { loraModules, loraParameterCount } from '../../../src/lib/train/lora-modules.ts';
-import { Trainer, withDropout } from '../../../src/lib/train/trainer.ts';
-import { FIXTURES, fixtureTrainingPairs, REFERENCE_RUN, TINY_BERT } from '../model/reference.ts';
+import { FIXTURES, REFERENCE_RUN } from '../model/reference.ts';
+import { tinyTrainer, useTinyBert } from './tiny-trainer.ts';
 
 /** tests/fixtures/tiny-bert-lora.py's output: plain-torch LoRA, six AdamW steps. */
 const ref = JSON.parse(readFileSync(`${FIXTURES}tiny-bert-lora.reference.json`, 'utf8')) as {
@@ -36,14 +32,7 @@ const LORA_RUN = {
   loraTargets: ref.lora.targets,
 };
 
-let model: SentenceModel;
-let pairs: TrainingPair[];
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  model = await loadSentenceModel(directorySource(TINY_BERT));
-  pairs = fixtureTrainingPairs();
-});
+const tiny = useTinyBert();
 
 const maxDiff = (got: ArrayLike<number>, want: number[]) => {
   let d = 0;
@@ -53,9 +42,7 @@ const maxDiff = (got: ArrayLike<number>, want: number[]) => {
 
 /** A LoRA trainer whose A matrices are the reference's seeded ones. */
 function loraTrainer(overrides = {}) {
-  const config = resolveTrainConfig({ ...LORA_RUN, ...overrides });
-  const encoder = new SentenceEncoder(withDropout(model, config.dropout));
-  const trainer = new Trainer(encoder, pairs, config);
+  const { encoder, trainer } = tinyTrainer(tiny, resolveTrainConfig({ ...LORA_RUN, ...overrides }));
   for (const [name, a] of Object.entries(ref.initial_A))
     tf.tidy(() => trainer.lora!.params.get(name)!.assign(tf.tensor2d(a)));
   return { encoder, trainer };
@@ -98,11 +85,11 @@ describe('LoRA', () => {
       expect(maxDiff(state.weights.get(name)!.data, want.flat()), name).toBeLessThan(1e-4);
     // The encoder's own weights are untouched.
     const own = await encoder.exportWeights();
-    for (const [name, t] of model.weights)
+    for (const [name, t] of tiny.model.weights)
       expect(Array.from(own.get(name)!.data), name).toEqual(Array.from(t.data));
     // Merged: W + (α/r)·B·A, what the exported folder carries; a checkpoint merges the same way.
     const merged = mergeLora(own, state.weights, ref.lora.alpha / ref.lora.rank);
-    const fromCheckpoint = modelAtCheckpoint(model, decodeCheckpoint(encodeCheckpoint(state)));
+    const fromCheckpoint = modelAtCheckpoint(tiny.model, decodeCheckpoint(encodeCheckpoint(state)));
     for (const [name, want] of Object.entries(ref.merged)) {
       expect(maxDiff(merged.get(name)!.data, want.flat()), name).toBeLessThan(1e-4);
       expect(Array.from(fromCheckpoint.weights.get(name)!.data)).toEqual(
@@ -120,9 +107,11 @@ describe('LoRA', () => {
     const first = loraTrainer();
     for (let i = 0; i < 3; i++) await first.trainer.trainStep();
     const bytes = encodeCheckpoint(await first.trainer.snapshot());
-    const config = resolveTrainConfig(LORA_RUN);
-    const encoder = new SentenceEncoder(withDropout(model, config.dropout));
-    const resumed = new Trainer(encoder, pairs, config, decodeCheckpoint(bytes));
+    const { encoder, trainer: resumed } = tinyTrainer(
+      tiny,
+      resolveTrainConfig(LORA_RUN),
+      decodeCheckpoint(bytes),
+    );
     const rest: number[] = [];
     while (!resumed.done) rest.push((await resumed.trainStep()).loss);
     expect(rest).toEqual(losses.slice(3));

@@ -1,26 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { directorySource } from '../../../src/cli/fs-source.ts';
-import type { TrainingPair } from '../../../src/lib/data/pairs.ts';
-import { SentenceEncoder } from '../../../src/lib/model/encoder.ts';
-import { loadSentenceModel, type SentenceModel } from '../../../src/lib/model/folder.ts';
+import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/lib/train/checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from '../../../src/lib/train/config.ts';
-import { Trainer, withDropout } from '../../../src/lib/train/trainer.ts';
-import { fixtureTrainingPairs, reference, REFERENCE_RUN, TINY_BERT } from '../model/reference.ts';
+import { reference, REFERENCE_RUN } from '../model/reference.ts';
+import { tinyTrainer, useTinyBert } from './tiny-trainer.ts';
 
-let model: SentenceModel;
-let pairs: TrainingPair[];
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  model = await loadSentenceModel(directorySource(TINY_BERT));
-  pairs = fixtureTrainingPairs();
-});
+const tiny = useTinyBert();
 
 async function run(config: TrainConfig, stopAt?: number) {
-  const encoder = new SentenceEncoder(withDropout(model, config.dropout));
-  const trainer = new Trainer(encoder, pairs, config);
+  const { encoder, trainer } = tinyTrainer(tiny, config);
   const losses: number[] = [];
   while (!trainer.done && trainer.step !== stopAt) losses.push((await trainer.trainStep()).loss);
   return { encoder, trainer, losses };
@@ -47,7 +35,7 @@ describe('Trainer', () => {
     // The pooler receives no gradient: neither updated nor decayed.
     for (const name of reference.params_unchanged) {
       expect(Array.from(weights.get(name)!.data)).toEqual(
-        Array.from(model.weights.get(name)!.data),
+        Array.from(tiny.model.weights.get(name)!.data),
       );
     }
     trainer.dispose();
@@ -71,8 +59,7 @@ describe('Trainer', () => {
     first.trainer.dispose();
     first.encoder.dispose();
 
-    const encoder = new SentenceEncoder(withDropout(model, config.dropout));
-    const resumed = new Trainer(encoder, pairs, config, decodeCheckpoint(bytes));
+    const { encoder, trainer: resumed } = tinyTrainer(tiny, config, decodeCheckpoint(bytes));
     expect(resumed.step).toBe(3);
     const losses = [...first.losses];
     while (!resumed.done) losses.push((await resumed.trainStep()).loss);

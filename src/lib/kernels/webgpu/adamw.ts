@@ -1,6 +1,15 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { groups, sizeOf, slotMain, slotUniforms, WG } from './multi-tensor.ts';
-import { asGpu, copy, dispatch, grid, output, storageLimit, type Gpu } from './shader.ts';
+import {
+  copy,
+  dispatch,
+  grid,
+  output,
+  registerGpuKernel,
+  scalars,
+  storageLimit,
+  type Gpu,
+} from './shader.ts';
 
 /**
  * `AttuneAdamW` (../adamw.ts has torch's update) on WebGPU: one dispatch per group of
@@ -51,55 +60,48 @@ interface Slot {
   decay: number;
 }
 
-tf.registerKernel({
-  kernelName: 'AttuneAdamW',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const gpu = asGpu(backend);
-    const a = attrs as unknown as Attrs;
-    const list = Object.values(inputs) as tf.TensorInfo[];
-    const slots: Slot[] = a.decays.map((decay, i) => ({
-      p: writable(gpu, list[4 * i]),
-      g: list[4 * i + 1],
-      m: writable(gpu, list[4 * i + 2]),
-      v: writable(gpu, list[4 * i + 3]),
-      decay,
-    }));
-    const hyper = [
-      { name: 'beta1', value: a.beta1 },
-      { name: 'beta2', value: a.beta2 },
-      { name: 'oneMinusBeta1', value: 1 - a.beta1 },
-      { name: 'oneMinusBeta2', value: 1 - a.beta2 },
-      { name: 'stepSize', value: a.lr / (1 - a.beta1 ** a.step) },
-      { name: 'invBc2Sqrt', value: 1 / Math.sqrt(1 - a.beta2 ** a.step) },
-      { name: 'eps', value: a.eps },
-    ].map((h) => ({ ...h, type: 'f32' as const }));
-    for (const g of groups(slots, Math.floor(storageLimit(gpu) / 4), (s) => sizeOf(s.p))) {
-      const n = g.items.length;
-      dispatch(gpu, {
-        key: `adamw-${n}`,
-        bindings: g.items.flatMap((s, k) => [
-          { name: `p${k}`, tensor: s.p, access: 'read_write' as const },
-          { name: `g${k}`, tensor: s.g, access: 'read' as const },
-          { name: `m${k}`, tensor: s.m, access: 'read_write' as const },
-          { name: `v${k}`, tensor: s.v, access: 'read_write' as const },
-        ]),
-        uniforms: [
-          ...slotUniforms(
-            g.starts,
-            g.items.map((s) => sizeOf(s.p)),
-          ),
-          ...g.items.map((s, k) => ({
-            name: `shrink${k}`,
-            type: 'f32' as const,
-            value: 1 - a.lr * s.decay,
-          })),
-          ...hyper,
-        ],
-        body: body(n),
-        workgroups: grid(g.starts[n]),
-      });
-    }
-    return slots.flatMap((s) => [s.p, s.m, s.v]);
-  },
+registerGpuKernel<Attrs>('AttuneAdamW', (gpu, list, a) => {
+  const slots: Slot[] = a.decays.map((decay, i) => ({
+    p: writable(gpu, list[4 * i]),
+    g: list[4 * i + 1],
+    m: writable(gpu, list[4 * i + 2]),
+    v: writable(gpu, list[4 * i + 3]),
+    decay,
+  }));
+  const hyper = scalars('f32', {
+    beta1: a.beta1,
+    beta2: a.beta2,
+    oneMinusBeta1: 1 - a.beta1,
+    oneMinusBeta2: 1 - a.beta2,
+    stepSize: a.lr / (1 - a.beta1 ** a.step),
+    invBc2Sqrt: 1 / Math.sqrt(1 - a.beta2 ** a.step),
+    eps: a.eps,
+  });
+  for (const g of groups(slots, Math.floor(storageLimit(gpu) / 4), (s) => sizeOf(s.p))) {
+    const n = g.items.length;
+    dispatch(gpu, {
+      key: `adamw-${n}`,
+      bindings: g.items.flatMap((s, k) => [
+        { name: `p${k}`, tensor: s.p, access: 'read_write' as const },
+        { name: `g${k}`, tensor: s.g, access: 'read' as const },
+        { name: `m${k}`, tensor: s.m, access: 'read_write' as const },
+        { name: `v${k}`, tensor: s.v, access: 'read_write' as const },
+      ]),
+      uniforms: [
+        ...slotUniforms(
+          g.starts,
+          g.items.map((s) => sizeOf(s.p)),
+        ),
+        ...g.items.map((s, k) => ({
+          name: `shrink${k}`,
+          type: 'f32' as const,
+          value: 1 - a.lr * s.decay,
+        })),
+        ...hyper,
+      ],
+      body: body(n),
+      workgroups: grid(g.starts[n]),
+    });
+  }
+  return slots.flatMap((s) => [s.p, s.m, s.v]);
 });

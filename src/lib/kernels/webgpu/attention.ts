@@ -1,13 +1,15 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import {
-  asGpu,
+  bind,
   dispatch,
   dropThresholdU32,
   HASH_WGSL,
   narrowWorkgroups,
   once,
   output,
+  registerGpuKernel,
   singleInvocation,
+  type Binding,
   type Gpu,
   type Uniform,
 } from './shader.ts';
@@ -89,6 +91,34 @@ const rowReduce = (value: string, op: 'max' | 'sum') => /* wgsl */ `
   for (var x = 1u; x < TPR; x++) { ${op === 'max' ? `${value} = max(${value}, red[r * TPR + x]);` : `${value} += red[r * TPR + x];`} }
   workgroupBarrier();`;
 
+/**
+ * The tile's rows in rows_sh times head h of \`m\`, transposed: each thread takes keys j ≡ t
+ * (mod WG), every row at once, into acc[rr] = rows_sh[rr] · m[j]; \`store\` then writes them (a
+ * macro, with a barrier after).
+ */
+const rowsTimesHead = (m: string, store: string) => /* wgsl */ `
+  for (var j = t; j < L; j += WG) {
+    var acc = array<f32, TR>();
+    for (var d = 0u; d < u.hd; d++) {
+      let mv = ${m}[at(b, j, h, d)];
+      for (var rr = 0u; rr < TR; rr++) { acc[rr] += rows_sh[rr * HD_MAX + d] * mv; }
+    }
+${store}
+  }
+  workgroupBarrier();`;
+
+/** \`out\` rows of the tile = s (the tile's rows) times head h of \`m\`, then \`factor\` (a macro). */
+const tileTimesHead = (m: string, out: string, factor: string) => /* wgsl */ `
+  for (var x = t; x < TR * u.hd; x += WG) {
+    let rr = x / u.hd;
+    let d = x % u.hd;
+    if (i0 + rr < L) {
+      var acc = 0.0;
+      for (var j = 0u; j < L; j++) { acc += s[rr * L + j] * ${m}[at(b, j, h, d)]; }
+      ${out}[at(b, i0 + rr, h, d)] = acc${factor};
+    }
+  }`;
+
 const header = (wg: number) => /* wgsl */ `
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
@@ -102,17 +132,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 const forwardPass = (wg: number) => /* wgsl */ `
 ${header(wg)}
 ${loadRows('q')}
-  // S rows of the tile: each thread takes keys j ≡ t (mod WG), every row at once.
-  for (var j = t; j < L; j += WG) {
-    var acc = array<f32, TR>();
-    for (var d = 0u; d < u.hd; d++) {
-      let kv = k[at(b, j, h, d)];
-      for (var rr = 0u; rr < TR; rr++) { acc[rr] += rows_sh[rr * HD_MAX + d] * kv; }
-    }
-    let m = mask[b * L + j];
-    for (var rr = 0u; rr < TR; rr++) { s[rr * L + j] = acc[rr] * u.scale + m; }
-  }
-  workgroupBarrier();
+  // S rows of the tile.
+${rowsTimesHead(
+  'k',
+  `    let m = mask[b * L + j];
+    for (var rr = 0u; rr < TR; rr++) { s[rr * L + j] = acc[rr] * u.scale + m; }`,
+)}
   // Softmax of row r over its TPR lanes.
   var mx = -3.402823e38;
   for (var j = lane; j < L; j += TPR) { mx = max(mx, s[r * L + j]); }
@@ -137,34 +162,21 @@ ${rowReduce('sum', 'sum')}
   }
   workgroupBarrier();
   // C = P' V for the tile's rows.
-  for (var x = t; x < TR * u.hd; x += WG) {
-    let rr = x / u.hd;
-    let d = x % u.hd;
-    if (i0 + rr < L) {
-      var acc = 0.0;
-      for (var j = 0u; j < L; j++) { acc += s[rr * L + j] * v[at(b, j, h, d)]; }
-      ctx[at(b, i0 + rr, h, d)] = acc;
-    }
-  }
+${tileTimesHead('v', 'ctx', '')}
 }`;
 
 const backwardRows = (wg: number) => /* wgsl */ `
 ${header(wg)}
 ${loadRows('dc')}
   // dP' = dC Vᵀ, through the mask: dP.
-  for (var j = t; j < L; j += WG) {
-    var acc = array<f32, TR>();
-    for (var d = 0u; d < u.hd; d++) {
-      let vv = v[at(b, j, h, d)];
-      for (var rr = 0u; rr < TR; rr++) { acc[rr] += rows_sh[rr * HD_MAX + d] * vv; }
-    }
-    for (var rr = 0u; rr < TR; rr++) {
+${rowsTimesHead(
+  'v',
+  `    for (var rr = 0u; rr < TR; rr++) {
       var dp = 0.0;
       if (i0 + rr < L) { dp = acc[rr] * keep(pix(b, h, i0 + rr, j)); }
       s[rr * L + j] = dp;
-    }
-  }
-  workgroupBarrier();
+    }`,
+)}
   let live = i0 + r < L;
   var rowDot = 0.0;
   if (live) {
@@ -182,15 +194,7 @@ ${rowReduce('rowDot', 'sum')}
   }
   workgroupBarrier();
   // dQ = scale · dS K
-  for (var x = t; x < TR * u.hd; x += WG) {
-    let rr = x / u.hd;
-    let d = x % u.hd;
-    if (i0 + rr < L) {
-      var acc = 0.0;
-      for (var j = 0u; j < L; j++) { acc += s[rr * L + j] * k[at(b, j, h, d)]; }
-      dq[at(b, i0 + rr, h, d)] = acc * u.scale;
-    }
-  }
+${tileTimesHead('k', 'dq', ' * u.scale')}
 }`;
 
 /**
@@ -300,7 +304,24 @@ function geometry(gpu: Gpu, B: number, L: number, H: number, nh: number): Geomet
   return { B, L, H, nh, hd, tr: rowsPerTile(L, wg), wg };
 }
 
-const workgroups = (g: Geometry): [number, number, number] => [Math.ceil(g.L / g.tr), g.nh, g.B];
+/** One pass over the tiles of `g`: a workgroup per (row tile, head, batch item). */
+function pass(
+  gpu: Gpu,
+  g: Geometry,
+  us: Uniform[],
+  name: string,
+  body: () => string,
+  bindings: Binding[],
+) {
+  const key = `attention-${name}-${g.tr}-${g.wg}`;
+  dispatch(gpu, {
+    key,
+    bindings,
+    uniforms: us,
+    body: passCode(key, g, body),
+    workgroups: [Math.ceil(g.L / g.tr), g.nh, g.B],
+  });
+}
 
 function forward(gpu: Gpu, [q, k, v, mask]: tf.TensorInfo[], a: Attrs): tf.TensorInfo[] {
   const B = mask.shape[0];
@@ -308,21 +329,14 @@ function forward(gpu: Gpu, [q, k, v, mask]: tf.TensorInfo[], a: Attrs): tf.Tenso
   const g = geometry(gpu, B, L, q.shape[1], a.heads);
   const ctx = output(gpu, q.shape);
   const probs = output(gpu, [B, g.nh, L, L]);
-  const key = `attention-forward-${g.tr}-${g.wg}`;
-  dispatch(gpu, {
-    key,
-    bindings: [
-      { name: 'q', tensor: q, access: 'read' },
-      { name: 'k', tensor: k, access: 'read' },
-      { name: 'v', tensor: v, access: 'read' },
-      { name: 'mask', tensor: mask, access: 'read' },
-      { name: 'ctx', tensor: ctx, access: 'read_write' },
-      { name: 'probs', tensor: probs, access: 'read_write' },
-    ],
-    uniforms: uniforms(g, a),
-    body: passCode(key, g, () => forwardPass(g.wg)),
-    workgroups: workgroups(g),
-  });
+  pass(
+    gpu,
+    g,
+    uniforms(g, a),
+    'forward',
+    () => forwardPass(g.wg),
+    bind({ q, k, v, mask }, { ctx, probs }),
+  );
   return [ctx, probs];
 }
 
@@ -332,51 +346,27 @@ function backward(gpu: Gpu, [dc, q, k, v, probs]: tf.TensorInfo[], a: Attrs): tf
   const [dq, dk, dv] = [q, k, v].map((t) => output(gpu, t.shape));
   const dsT = output(gpu, probs.shape);
   const us = uniforms(g, a);
-  const rowsKey = `attention-backward-rows-${g.tr}-${g.wg}`;
-  const keysKey = `attention-backward-keys-${g.tr}-${g.wg}-${g.wg === 1 ? g.hd : HD_MAX}`;
-  dispatch(gpu, {
-    key: rowsKey,
-    bindings: [
-      { name: 'dc', tensor: dc, access: 'read' },
-      { name: 'k', tensor: k, access: 'read' },
-      { name: 'v', tensor: v, access: 'read' },
-      { name: 'probs', tensor: probs, access: 'read' },
-      { name: 'dq', tensor: dq, access: 'read_write' },
-      { name: 'dsT', tensor: dsT, access: 'read_write' },
-    ],
-    uniforms: us,
-    body: passCode(rowsKey, g, () => backwardRows(g.wg)),
-    workgroups: workgroups(g),
-  });
-  dispatch(gpu, {
-    key: keysKey,
-    bindings: [
-      { name: 'dc', tensor: dc, access: 'read' },
-      { name: 'q', tensor: q, access: 'read' },
-      { name: 'probs', tensor: probs, access: 'read' },
-      { name: 'dsT', tensor: dsT, access: 'read' },
-      { name: 'dk', tensor: dk, access: 'read_write' },
-      { name: 'dv', tensor: dv, access: 'read_write' },
-    ],
-    uniforms: us,
-    body: passCode(keysKey, g, () => backwardKeys(g.tr, g.wg, g.hd)),
-    workgroups: workgroups(g),
-  });
+  pass(
+    gpu,
+    g,
+    us,
+    'backward-rows',
+    () => backwardRows(g.wg),
+    bind({ dc, k, v, probs }, { dq, dsT }),
+  );
+  pass(
+    gpu,
+    g,
+    us,
+    // A one-thread workgroup's key pass is made for its head size (SLOTS).
+    `backward-keys-${g.wg === 1 ? g.hd : HD_MAX}`,
+    () => backwardKeys(g.tr, g.wg, g.hd),
+    bind({ dc, q, probs, dsT }, { dk, dv }),
+  );
   // Released once the command buffer that reads it is submitted.
   gpu.disposeData(dsT.dataId);
   return [dq, dk, dv];
 }
 
-tf.registerKernel({
-  kernelName: 'AttuneAttention',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) =>
-    forward(asGpu(backend), Object.values(inputs) as tf.TensorInfo[], attrs as unknown as Attrs),
-});
-
-tf.registerKernel({
-  kernelName: 'AttuneAttentionGrad',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) =>
-    backward(asGpu(backend), Object.values(inputs) as tf.TensorInfo[], attrs as unknown as Attrs),
-});
+registerGpuKernel('AttuneAttention', forward);
+registerGpuKernel('AttuneAttentionGrad', backward);

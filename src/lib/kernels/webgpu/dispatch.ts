@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { asGpu, dispatch, grid, output, type Scalar } from './shader.ts';
 
 /**
- * The one-shot form of `shader.ts`'s `dispatch` that the linear, GELU, LayerNorm and embedding
- * kernels use: a shader whose bindings are fresh outputs (written whole) then read-only inputs,
+ * The one-shot form of `shader.ts`'s `dispatch` that the linear, GELU, LayerNorm, embedding and
+ * pooling kernels use: a shader whose bindings are fresh outputs (written whole) then read-only inputs,
  * described once as a constant and run with tensors and uniform values in its own order.
  */
 
@@ -67,4 +67,16 @@ export const flatGroups = (count: number, perGroup = 1): [number, number, number
 export const GROUP_INDEX = /* wgsl */ `
 fn groupIndex(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return wid.y * groups.x + wid.x;
+}`;
+
+/**
+ * WGSL: the entry point `main` of workgroups of `lanes` threads over a `grid`, with `index` the
+ * thread's flat index across the grid (workgroup index · lanes + lane); `body` follows it.
+ */
+export const flatMain = (lanes: number, index: string, body: string): string => `${GROUP_INDEX}
+@compute @workgroup_size(${lanes})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lane: u32) {
+  let ${index} = groupIndex(wid, groups) * ${lanes}u + lane;
+${body}
 }`;

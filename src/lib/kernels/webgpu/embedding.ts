@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { EmbeddingIdError } from '../embedding.ts';
-import { flatGroups, GROUP_INDEX, runShader, type Shader } from './dispatch.ts';
+import { flatGroups, flatMain, runShader, type Scalar, type Shader } from './dispatch.ts';
+import { registerGpuKernel, type Gpu } from './shader.ts';
 
 /**
  * `AttuneGatherRows` and `AttuneScatterAddRows` (../embedding.ts) in WGSL. WGSL has no float
@@ -24,11 +24,6 @@ interface Grouping {
 /** Groupings by the ids tensor's data, made when the forward lookup reads the ids. */
 const groupings = new WeakMap<tf.DataId, Grouping>();
 
-/** The members of tfjs-backend-webgpu's `WebGPUBackend` that hold a tensor's CPU copy. */
-interface CpuCopies {
-  tensorMap: { get(dataId: tf.DataId): { values?: tf.backend_util.BackendValues | null } };
-}
-
 /** Positions 0..N−1 grouped by id (counting sort, stable), as CSR over `rows` ids. */
 export function groupById(ids: Int32Array, rows: number): Grouping {
   const starts = new Int32Array(rows + 1);
@@ -41,9 +36,9 @@ export function groupById(ids: Int32Array, rows: number): Grouping {
 }
 
 /** Range-checks and groups `ids` if their values are still on the CPU (before first upload). */
-function groupOnCpu(backend: WebGPUBackend, ids: tf.TensorInfo, rows: number): void {
+function groupOnCpu(gpu: Gpu, ids: tf.TensorInfo, rows: number): void {
   if (groupings.has(ids.dataId)) return;
-  const values = (backend as unknown as CpuCopies).tensorMap.get(ids.dataId).values;
+  const values = gpu.tensorMap.get(ids.dataId).values;
   if (!values) return;
   const list = values as Int32Array;
   list.forEach((id, n) => {
@@ -52,6 +47,12 @@ function groupOnCpu(backend: WebGPUBackend, ids: tf.TensorInfo, rows: number): v
   groupings.set(ids.dataId, groupById(list, rows));
 }
 
+/** Uniforms of a pass with one thread per element of a `[·, cols]` output of `size` elements. */
+const FLAT_ROWS: [string, Scalar][] = [
+  ['size', 'u32'],
+  ['cols', 'u32'],
+];
+
 const GATHER: Shader = {
   key: 'AttuneGatherRows/webgpu',
   outputs: ['out'],
@@ -59,19 +60,14 @@ const GATHER: Shader = {
     ['table', 'f32'],
     ['ids', 'i32'],
   ],
-  uniforms: [
-    ['size', 'u32'],
-    ['cols', 'u32'],
-  ],
-  code: `${GROUP_INDEX}
-@compute @workgroup_size(${LANES})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lane: u32) {
-  let i = groupIndex(wid, groups) * ${LANES}u + lane;
-  if (i >= u.size) { return; }
+  uniforms: FLAT_ROWS,
+  code: flatMain(
+    LANES,
+    'i',
+    `  if (i >= u.size) { return; }
   let n = i / u.cols;
-  out[i] = table[u32(ids[n]) * u.cols + (i - n * u.cols)];
-}`,
+  out[i] = table[u32(ids[n]) * u.cols + (i - n * u.cols)];`,
+  ),
 };
 
 /** One thread per table element: the segment sum of its id's token rows. */
@@ -83,22 +79,17 @@ const SEGMENT_SUM: Shader = {
     ['starts', 'i32'],
     ['positions', 'i32'],
   ],
-  uniforms: [
-    ['size', 'u32'],
-    ['cols', 'u32'],
-  ],
-  code: `${GROUP_INDEX}
-@compute @workgroup_size(${LANES})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lane: u32) {
-  let i = groupIndex(wid, groups) * ${LANES}u + lane;
-  if (i >= u.size) { return; }
+  uniforms: FLAT_ROWS,
+  code: flatMain(
+    LANES,
+    'i',
+    `  if (i >= u.size) { return; }
   let v = i / u.cols;
   let j = i - v * u.cols;
   var sum = 0.0;
   for (var p = starts[v]; p < starts[v + 1u]; p++) { sum += dy[u32(positions[p]) * u.cols + j]; }
-  table[i] = sum;
-}`,
+  table[i] = sum;`,
+  ),
 };
 
 /** Without a grouping: thread j zeroes column j of the table, then adds the tokens in order. */
@@ -114,72 +105,57 @@ const COLUMN_WALK: Shader = {
     ['cols', 'u32'],
     ['tokens', 'u32'],
   ],
-  code: `${GROUP_INDEX}
-@compute @workgroup_size(${LANES})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lane: u32) {
-  let j = groupIndex(wid, groups) * ${LANES}u + lane;
-  if (j >= u.cols) { return; }
+  code: flatMain(
+    LANES,
+    'j',
+    `  if (j >= u.cols) { return; }
   for (var v = 0u; v < u.rows; v++) { table[v * u.cols + j] = 0.0; }
   for (var n = 0u; n < u.tokens; n++) {
     let at = u32(ids[n]) * u.cols + j;
     table[at] = table[at] + dy[n * u.cols + j];
-  }
-}`,
+  }`,
+  ),
 };
 
-tf.registerKernel({
-  kernelName: 'AttuneGatherRows',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, backend }) => {
-    const gpu = backend as WebGPUBackend;
-    const { table, ids } = inputs as { table: tf.TensorInfo; ids: tf.TensorInfo };
-    const [rows, cols] = table.shape;
-    groupOnCpu(gpu, ids, rows);
-    const size = ids.shape[0] * cols;
-    return runShader(
-      gpu,
-      GATHER,
-      [table, ids],
-      [[ids.shape[0], cols]],
-      [size, cols],
-      flatGroups(size, LANES),
-    )[0];
-  },
+registerGpuKernel('AttuneGatherRows', (gpu, [table, ids]) => {
+  const [rows, cols] = table.shape;
+  groupOnCpu(gpu, ids, rows);
+  const size = ids.shape[0] * cols;
+  return runShader(
+    gpu,
+    GATHER,
+    [table, ids],
+    [[ids.shape[0], cols]],
+    [size, cols],
+    flatGroups(size, LANES),
+  )[0];
 });
 
-tf.registerKernel({
-  kernelName: 'AttuneScatterAddRows',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const gpu = backend as WebGPUBackend;
-    const { dy, ids } = inputs as { dy: tf.TensorInfo; ids: tf.TensorInfo };
-    const { rows } = attrs as unknown as { rows: number };
-    const cols = dy.shape[1];
-    const shape = [rows, cols];
-    groupOnCpu(gpu, ids, rows);
-    const grouping = groupings.get(ids.dataId);
-    if (!grouping)
-      return runShader(
-        gpu,
-        COLUMN_WALK,
-        [dy, ids],
-        [shape],
-        [rows, cols, ids.shape[0]],
-        [Math.ceil(cols / LANES), 1, 1],
-      )[0];
-    const starts = gpu.makeTensorInfo([rows + 1], 'int32', grouping.starts);
-    const positions = gpu.makeTensorInfo([ids.shape[0]], 'int32', grouping.positions);
-    const [out] = runShader(
+registerGpuKernel<{ rows: number }>('AttuneScatterAddRows', (gpu, [dy, ids], { rows }) => {
+  const cols = dy.shape[1];
+  const shape = [rows, cols];
+  groupOnCpu(gpu, ids, rows);
+  const grouping = groupings.get(ids.dataId);
+  if (!grouping)
+    return runShader(
       gpu,
-      SEGMENT_SUM,
-      [dy, starts, positions],
+      COLUMN_WALK,
+      [dy, ids],
       [shape],
-      [rows * cols, cols],
-      flatGroups(rows * cols, LANES),
-    );
-    gpu.disposeData(starts.dataId);
-    gpu.disposeData(positions.dataId);
-    return out;
-  },
+      [rows, cols, ids.shape[0]],
+      [Math.ceil(cols / LANES), 1, 1],
+    )[0];
+  const starts = gpu.makeTensorInfo([rows + 1], 'int32', grouping.starts);
+  const positions = gpu.makeTensorInfo([ids.shape[0]], 'int32', grouping.positions);
+  const [out] = runShader(
+    gpu,
+    SEGMENT_SUM,
+    [dy, starts, positions],
+    [shape],
+    [rows * cols, cols],
+    flatGroups(rows * cols, LANES),
+  );
+  gpu.disposeData(starts.dataId);
+  gpu.disposeData(positions.dataId);
+  return out;
 });

@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
-import { flatGroups, GROUP_INDEX, runShader, type Shader } from './dispatch.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { flatGroups, flatMain, runShader, type Shader } from './dispatch.ts';
+import { registerGpuKernel } from './shader.ts';
 
 /**
  * `AttuneGelu` and `AttuneGeluGrad` (../gelu.ts): exact GELU `x·Φ(x)` and `dy·(Φ(x) + x·φ(x))`,
@@ -43,15 +44,15 @@ function elementwise(key: string, inputs: string[], value: string): Shader {
     outputs: ['y'],
     inputs: inputs.map((n) => [n, 'f32'] as const),
     uniforms: [['size', 'u32']],
-    code: `${CDF}${GROUP_INDEX}
-@compute @workgroup_size(${PER_GROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lane: u32) {
-  let i = groupIndex(wid, groups) * ${PER_GROUP}u + lane;
-  if (i >= u.size) { return; }
+    code:
+      CDF +
+      flatMain(
+        PER_GROUP,
+        'i',
+        `  if (i >= u.size) { return; }
   let v = x[i];
-  y[i] = ${value};
-}`,
+  y[i] = ${value};`,
+      ),
   };
 }
 
@@ -69,15 +70,5 @@ function run(backend: unknown, shader: Shader, inputs: tf.TensorInfo[]): tf.Tens
   return runShader(backend, shader, inputs, [shape], [size], flatGroups(size, PER_GROUP))[0];
 }
 
-tf.registerKernel({
-  kernelName: 'AttuneGelu',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, backend }) => run(backend, FORWARD, [inputs.x as tf.TensorInfo]),
-});
-
-tf.registerKernel({
-  kernelName: 'AttuneGeluGrad',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, backend }) =>
-    run(backend, BACKWARD, [inputs.dy as tf.TensorInfo, inputs.x as tf.TensorInfo]),
-});
+registerGpuKernel('AttuneGelu', (gpu, inputs) => run(gpu, FORWARD, inputs));
+registerGpuKernel('AttuneGeluGrad', (gpu, inputs) => run(gpu, BACKWARD, inputs));

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { groups, sizeOf, slotMain, slotUniforms, WG } from './multi-tensor.ts';
-import { asGpu, dispatch, grid, output, storageLimit, type Binding } from './shader.ts';
+import { dispatch, grid, output, registerGpuKernel, storageLimit, type Binding } from './shader.ts';
 
 /**
  * `AttuneGlobalNorm` and `AttuneScale` (../grad-norm.ts) on WebGPU.
@@ -54,59 +54,53 @@ fn main(@builtin(local_invocation_index) t: u32) {
   if (t == 0u) { norm[0] = sqrt(total); }
 }`;
 
-tf.registerKernel({
-  kernelName: 'AttuneGlobalNorm',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, backend }) => {
-    const gpu = asGpu(backend);
-    const xs = Object.values(inputs) as tf.TensorInfo[];
-    // One binding for the partial sums, the rest for tensors.
-    const plan = groups(xs, storageLimit(gpu) - 1, sizeOf);
-    const totalWorkgroups = plan.reduce((n, g) => n + g.starts[g.starts.length - 1], 0);
-    const partials = output(gpu, [Math.max(totalWorkgroups, 1)]);
-    const ranges = new Int32Array(2 * xs.length);
-    let base = 0;
-    let k = 0;
-    for (const g of plan) {
-      const slots = g.items.length;
-      g.items.forEach((_, i) => {
-        ranges[2 * k] = base + g.starts[i];
-        ranges[2 * k + 1] = g.starts[i + 1] - g.starts[i];
-        k++;
-      });
-      const bindings: Binding[] = [
-        ...g.items.map((x, i) => ({ name: `x${i}`, tensor: x, access: 'read' as const })),
-        { name: 'partials', tensor: partials, access: 'read_write' },
-      ];
-      dispatch(gpu, {
-        key: `global-norm-partials-${slots}`,
-        bindings,
-        uniforms: [
-          ...slotUniforms(g.starts, g.items.map(sizeOf)),
-          { name: 'base', type: 'u32', value: base },
-        ],
-        body: partialsBody(slots),
-        workgroups: grid(g.starts[slots]),
-      });
-      base += g.starts[slots];
-    }
-    const table = gpu.makeTensorInfo([ranges.length], 'int32', ranges);
-    const norm = output(gpu, []);
-    dispatch(gpu, {
-      key: 'global-norm',
-      bindings: [
-        { name: 'partials', tensor: partials, access: 'read' },
-        { name: 'ranges', tensor: table, access: 'read' },
-        { name: 'norm', tensor: norm, access: 'read_write' },
-      ],
-      uniforms: [{ name: 'count', type: 'u32', value: xs.length }],
-      body: FINAL,
-      workgroups: [1, 1, 1],
+registerGpuKernel('AttuneGlobalNorm', (gpu, xs) => {
+  // One binding for the partial sums, the rest for tensors.
+  const plan = groups(xs, storageLimit(gpu) - 1, sizeOf);
+  const totalWorkgroups = plan.reduce((n, g) => n + g.starts[g.starts.length - 1], 0);
+  const partials = output(gpu, [Math.max(totalWorkgroups, 1)]);
+  const ranges = new Int32Array(2 * xs.length);
+  let base = 0;
+  let k = 0;
+  for (const g of plan) {
+    const slots = g.items.length;
+    g.items.forEach((_, i) => {
+      ranges[2 * k] = base + g.starts[i];
+      ranges[2 * k + 1] = g.starts[i + 1] - g.starts[i];
+      k++;
     });
-    gpu.disposeData(partials.dataId);
-    gpu.disposeData(table.dataId);
-    return norm;
-  },
+    const bindings: Binding[] = [
+      ...g.items.map((x, i) => ({ name: `x${i}`, tensor: x, access: 'read' as const })),
+      { name: 'partials', tensor: partials, access: 'read_write' },
+    ];
+    dispatch(gpu, {
+      key: `global-norm-partials-${slots}`,
+      bindings,
+      uniforms: [
+        ...slotUniforms(g.starts, g.items.map(sizeOf)),
+        { name: 'base', type: 'u32', value: base },
+      ],
+      body: partialsBody(slots),
+      workgroups: grid(g.starts[slots]),
+    });
+    base += g.starts[slots];
+  }
+  const table = gpu.makeTensorInfo([ranges.length], 'int32', ranges);
+  const norm = output(gpu, []);
+  dispatch(gpu, {
+    key: 'global-norm',
+    bindings: [
+      { name: 'partials', tensor: partials, access: 'read' },
+      { name: 'ranges', tensor: table, access: 'read' },
+      { name: 'norm', tensor: norm, access: 'read_write' },
+    ],
+    uniforms: [{ name: 'count', type: 'u32', value: xs.length }],
+    body: FINAL,
+    workgroups: [1, 1, 1],
+  });
+  gpu.disposeData(partials.dataId);
+  gpu.disposeData(table.dataId);
+  return norm;
 });
 
 const scaleBody = (slots: number) =>
@@ -115,33 +109,26 @@ const scaleBody = (slots: number) =>
     (k) => `for (var i = lo + t; i < hi; i += ${WG}u) { y${k}[i] = x${k}[i] * u.factor; }`,
   );
 
-tf.registerKernel({
-  kernelName: 'AttuneScale',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const gpu = asGpu(backend);
-    const xs = Object.values(inputs) as tf.TensorInfo[];
-    const { factor } = attrs as unknown as { factor: number };
-    const ys: tf.TensorInfo[] = [];
-    // Two bindings a tensor: the input and its scaled copy.
-    for (const g of groups(xs, Math.floor(storageLimit(gpu) / 2), sizeOf)) {
-      const slots = g.items.length;
-      const outs = g.items.map((x) => output(gpu, x.shape));
-      ys.push(...outs);
-      dispatch(gpu, {
-        key: `scale-${slots}`,
-        bindings: [
-          ...g.items.map((x, i) => ({ name: `x${i}`, tensor: x, access: 'read' as const })),
-          ...outs.map((y, i) => ({ name: `y${i}`, tensor: y, access: 'read_write' as const })),
-        ],
-        uniforms: [
-          ...slotUniforms(g.starts, g.items.map(sizeOf)),
-          { name: 'factor', type: 'f32', value: factor },
-        ],
-        body: scaleBody(slots),
-        workgroups: grid(g.starts[slots]),
-      });
-    }
-    return ys;
-  },
+registerGpuKernel<{ factor: number }>('AttuneScale', (gpu, xs, { factor }) => {
+  const ys: tf.TensorInfo[] = [];
+  // Two bindings a tensor: the input and its scaled copy.
+  for (const g of groups(xs, Math.floor(storageLimit(gpu) / 2), sizeOf)) {
+    const slots = g.items.length;
+    const outs = g.items.map((x) => output(gpu, x.shape));
+    ys.push(...outs);
+    dispatch(gpu, {
+      key: `scale-${slots}`,
+      bindings: [
+        ...g.items.map((x, i) => ({ name: `x${i}`, tensor: x, access: 'read' as const })),
+        ...outs.map((y, i) => ({ name: `y${i}`, tensor: y, access: 'read_write' as const })),
+      ],
+      uniforms: [
+        ...slotUniforms(g.starts, g.items.map(sizeOf)),
+        { name: 'factor', type: 'f32', value: factor },
+      ],
+      body: scaleBody(slots),
+      workgroups: grid(g.starts[slots]),
+    });
+  }
+  return ys;
 });

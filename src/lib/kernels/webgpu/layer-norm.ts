@@ -1,8 +1,14 @@
-import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type * as tf from '@tensorflow/tfjs';
 import type { LayerNormAttrs } from '../layer-norm.ts';
-import { flatGroups, GROUP_INDEX, runShader, type Scalar, type Shader } from './dispatch.ts';
-import { narrowWorkgroups } from './shader.ts';
+import {
+  flatGroups,
+  flatMain,
+  GROUP_INDEX,
+  runShader,
+  type Scalar,
+  type Shader,
+} from './dispatch.ts';
+import { narrowWorkgroups, registerGpuKernel } from './shader.ts';
 import { HASH, siteFields, siteScale, siteValues } from './dropout.ts';
 
 /**
@@ -168,12 +174,10 @@ const totals = (broadcast: boolean): Shader => ({
   outputs: broadcast ? ['dgamma', 'dbeta', 'dr'] : ['dgamma', 'dbeta'],
   inputs: ['pgamma', 'pbeta', ...(broadcast ? ['ds'] : [])].map(f32),
   uniforms: [...SIZES, ['chunks', 'u32']],
-  code: `${GROUP_INDEX}
-@compute @workgroup_size(${LANES})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lane: u32) {
-  let t = groupIndex(wid, groups) * ${LANES}u + lane;
-  if (t < u.cols) {
+  code: flatMain(
+    LANES,
+    't',
+    `  if (t < u.cols) {
     var dg = 0.0;
     var db = 0.0;
     for (var c = 0u; c < u.chunks; c++) { dg += pgamma[c * u.cols + t]; db += pbeta[c * u.cols + t]; }
@@ -188,8 +192,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     dr[t] = sum;
   }`
       : ''
-  }
-}`,
+  }`,
+  ),
 });
 
 const TOTALS = [totals(false), totals(true)];
@@ -206,63 +210,51 @@ function uniformValues(x: tf.TensorInfo, r: tf.TensorInfo, a: LayerNormAttrs): n
   ];
 }
 
-tf.registerKernel({
-  kernelName: 'AttuneAddLayerNorm',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const [x, r, gamma, beta] = Object.values(inputs) as tf.TensorInfo[];
-    const a = attrs as unknown as LayerNormAttrs;
-    return runShader(
-      backend,
-      FORWARD.get(rowLanes(backend))!,
-      [x, r, gamma, beta],
-      [x.shape],
-      uniformValues(x, r, a),
-      flatGroups(x.shape[0]),
-    )[0];
-  },
-});
+registerGpuKernel<LayerNormAttrs>('AttuneAddLayerNorm', (gpu, [x, r, gamma, beta], a) =>
+  runShader(
+    gpu,
+    FORWARD.get(rowLanes(gpu))!,
+    [x, r, gamma, beta],
+    [x.shape],
+    uniformValues(x, r, a),
+    flatGroups(x.shape[0]),
+  ),
+);
 
-tf.registerKernel({
-  kernelName: 'AttuneAddLayerNormGrad',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const gpu = backend as WebGPUBackend;
-    const [dy, x, r, gamma] = Object.values(inputs) as tf.TensorInfo[];
-    const values = uniformValues(x, r, attrs as unknown as LayerNormAttrs);
-    const [rows, cols] = x.shape;
-    const [dx, ds, stats] = runShader(
-      gpu,
-      ROWS_BACKWARD.get(rowLanes(gpu))!,
-      [dy, x, r, gamma],
-      [x.shape, x.shape, [rows, 2]],
-      values,
-      flatGroups(rows),
-    );
-    const chunks = Math.ceil(rows / CHUNK);
-    const [pgamma, pbeta] = runShader(
-      gpu,
-      PARTIALS,
-      [dy, x, r, stats],
-      [
-        [chunks, cols],
-        [chunks, cols],
-      ],
-      values,
-      [Math.ceil(cols / LANES), chunks, 1],
-    );
-    const broadcast = r.shape[0] !== rows;
-    const [dgamma, dbeta, dr] = runShader(
-      gpu,
-      TOTALS[broadcast ? 1 : 0],
-      broadcast ? [pgamma, pbeta, ds] : [pgamma, pbeta],
-      [[cols], [cols], ...(broadcast ? [r.shape] : [])],
-      [...values.slice(0, SIZES.length), chunks],
-      flatGroups(broadcast ? r.shape[0] * cols : cols, LANES),
-    );
-    for (const t of [stats, pgamma, pbeta]) gpu.disposeData(t.dataId);
-    if (!broadcast) return [dx, ds, dgamma, dbeta];
-    gpu.disposeData(ds.dataId);
-    return [dx, dr, dgamma, dbeta];
-  },
+registerGpuKernel<LayerNormAttrs>('AttuneAddLayerNormGrad', (gpu, [dy, x, r, gamma], a) => {
+  const values = uniformValues(x, r, a);
+  const [rows, cols] = x.shape;
+  const [dx, ds, stats] = runShader(
+    gpu,
+    ROWS_BACKWARD.get(rowLanes(gpu))!,
+    [dy, x, r, gamma],
+    [x.shape, x.shape, [rows, 2]],
+    values,
+    flatGroups(rows),
+  );
+  const chunks = Math.ceil(rows / CHUNK);
+  const [pgamma, pbeta] = runShader(
+    gpu,
+    PARTIALS,
+    [dy, x, r, stats],
+    [
+      [chunks, cols],
+      [chunks, cols],
+    ],
+    values,
+    [Math.ceil(cols / LANES), chunks, 1],
+  );
+  const broadcast = r.shape[0] !== rows;
+  const [dgamma, dbeta, dr] = runShader(
+    gpu,
+    TOTALS[broadcast ? 1 : 0],
+    broadcast ? [pgamma, pbeta, ds] : [pgamma, pbeta],
+    [[cols], [cols], ...(broadcast ? [r.shape] : [])],
+    [...values.slice(0, SIZES.length), chunks],
+    flatGroups(broadcast ? r.shape[0] * cols : cols, LANES),
+  );
+  for (const t of [stats, pgamma, pbeta]) gpu.disposeData(t.dataId);
+  if (!broadcast) return [dx, ds, dgamma, dbeta];
+  gpu.disposeData(ds.dataId);
+  return [dx, dr, dgamma, dbeta];
 });

@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type * as tf from '@tensorflow/tfjs';
 import { runShader, type Scalar, type Shader } from './dispatch.ts';
-import { narrowWorkgroups, once } from './shader.ts';
+import { narrowWorkgroups, once, registerGpuKernel, type Gpu } from './shader.ts';
 import { matmulCode, matmulGroups, type Job } from './tiled-matmul.ts';
 
 /**
@@ -129,14 +128,13 @@ function backwardShader(jobs: Job[], layers: number, narrow: boolean): Shader {
 const forwardShaders = new Map<string, Shader>();
 const backwardShaders = new Map<string, { jobs: Job[]; shader: Shader }[]>();
 
-const forwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
-  const [x, ...wb] = Object.values(inputs) as tf.TensorInfo[];
+const forwardKernel = (gpu: Gpu, [x, ...wb]: tf.TensorInfo[]): tf.TensorInfo[] => {
   const layers = wb.length / 2;
   const [rows, cols] = x.shape;
   const outs = Array.from({ length: layers }, (_, l) => wb[2 * l].shape[0]);
-  const narrow = narrowWorkgroups(backend);
+  const narrow = narrowWorkgroups(gpu);
   return runShader(
-    backend,
+    gpu,
     once(forwardShaders, `${layers}/${narrow}`, () => forwardShader(layers, narrow)),
     [x, ...wb],
     outs.map((o) => [rows, o]),
@@ -148,56 +146,46 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   );
 };
 
-tf.registerKernel({ kernelName: 'AttuneLinear', backendName: 'webgpu', kernelFunc: forwardKernel });
-tf.registerKernel({
-  kernelName: 'AttuneLinear3',
-  backendName: 'webgpu',
-  kernelFunc: forwardKernel,
-});
+registerGpuKernel('AttuneLinear', forwardKernel);
+registerGpuKernel('AttuneLinear3', forwardKernel);
 
-tf.registerKernel({
-  kernelName: 'AttuneLinearGrad',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, backend }) => {
-    const gpu = backend as WebGPUBackend;
-    // inputs: x, w0, dy0, w1, dy1, …; outputs: dx, dw0, db0, dw1, db1, …
-    const [x, ...wdy] = Object.values(inputs) as tf.TensorInfo[];
-    const layers = wdy.length / 2;
-    const [rows, cols] = x.shape;
-    const outs = Array.from({ length: layers }, (_, l) => wdy[2 * l].shape[0]);
-    const tensors: Record<string, tf.TensorInfo> = { x };
-    for (let l = 0; l < layers; l++) {
-      tensors[`w${l}`] = wdy[2 * l];
-      tensors[`dy${l}`] = wdy[2 * l + 1];
-    }
-    const made: Record<string, tf.TensorInfo> = {};
-    const narrow = narrowWorkgroups(gpu);
-    const limit = gpu.device.limits.maxStorageBuffersPerShaderStage;
-    const shaders = once(backwardShaders, `${layers}/${limit}/${narrow}`, () =>
-      packBackward(layers, limit).map((jobs) => ({
-        jobs,
-        shader: backwardShader(jobs, layers, narrow),
-      })),
+// inputs: x, w0, dy0, w1, dy1, …; outputs: dx, dw0, db0, dw1, db1, …
+registerGpuKernel('AttuneLinearGrad', (gpu, [x, ...wdy]) => {
+  const layers = wdy.length / 2;
+  const [rows, cols] = x.shape;
+  const outs = Array.from({ length: layers }, (_, l) => wdy[2 * l].shape[0]);
+  const tensors: Record<string, tf.TensorInfo> = { x };
+  for (let l = 0; l < layers; l++) {
+    tensors[`w${l}`] = wdy[2 * l];
+    tensors[`dy${l}`] = wdy[2 * l + 1];
+  }
+  const made: Record<string, tf.TensorInfo> = {};
+  const narrow = narrowWorkgroups(gpu);
+  const limit = gpu.device.limits.maxStorageBuffersPerShaderStage;
+  const shaders = once(backwardShaders, `${layers}/${limit}/${narrow}`, () =>
+    packBackward(layers, limit).map((jobs) => ({
+      jobs,
+      shader: backwardShader(jobs, layers, narrow),
+    })),
+  );
+  for (const { jobs, shader } of shaders) {
+    const shapes = shader.outputs.map((name) => {
+      if (name === 'dx') return [rows, cols];
+      const o = outs[Number(name.slice(2))];
+      return name.startsWith('dw') ? [o, cols] : [o];
+    });
+    const results = runShader(
+      gpu,
+      shader,
+      shader.inputs.map(([name]) => tensors[name]),
+      shapes,
+      [rows, cols, ...outs],
+      matmulGroups(
+        jobs.map((j) => (j.out === 'dx' ? [rows, cols] : [outs[+j.out.slice(2)], cols])),
+        narrow,
+      ),
     );
-    for (const { jobs, shader } of shaders) {
-      const shapes = shader.outputs.map((name) => {
-        if (name === 'dx') return [rows, cols];
-        const o = outs[Number(name.slice(2))];
-        return name.startsWith('dw') ? [o, cols] : [o];
-      });
-      const results = runShader(
-        gpu,
-        shader,
-        shader.inputs.map(([name]) => tensors[name]),
-        shapes,
-        [rows, cols, ...outs],
-        matmulGroups(
-          jobs.map((j) => (j.out === 'dx' ? [rows, cols] : [outs[+j.out.slice(2)], cols])),
-          narrow,
-        ),
-      );
-      shader.outputs.forEach((name, i) => (made[name] = results[i]));
-    }
-    return ['dx', ...outs.flatMap((_, l) => [`dw${l}`, `db${l}`])].map((n) => made[n]);
-  },
+    shader.outputs.forEach((name, i) => (made[name] = results[i]));
+  }
+  return ['dx', ...outs.flatMap((_, l) => [`dw${l}`, `db${l}`])].map((n) => made[n]);
 });

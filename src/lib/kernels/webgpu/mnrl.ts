@@ -1,5 +1,14 @@
-import * as tf from '@tensorflow/tfjs';
-import { asGpu, copy, dispatch, output, type Binding, type Gpu } from './shader.ts';
+import type * as tf from '@tensorflow/tfjs';
+import {
+  bind,
+  copy,
+  dispatch,
+  output,
+  registerGpuKernel,
+  scalars,
+  type Binding,
+  type Gpu,
+} from './shader.ts';
 
 /**
  * `AttuneMnrl` and its gradient (../mnrl.ts has the formulas) on WebGPU: one workgroup does the
@@ -210,19 +219,16 @@ function run(
   key: string,
   body: string,
   bindings: Binding[],
-  shape: number[],
+  [B, C, D]: number[],
   attrs: Attrs,
 ) {
-  const [B, C, D] = shape;
   dispatch(gpu, {
     key,
     bindings,
     uniforms: [
-      { name: 'B', type: 'u32', value: B },
-      { name: 'C', type: 'u32', value: C },
-      { name: 'D', type: 'u32', value: D },
-      { name: 'scale', type: 'f32', value: attrs.scale },
-      { name: 'symmetric', type: 'u32', value: attrs.symmetric ? 1 : 0 },
+      ...scalars('u32', { B, C, D }),
+      ...scalars('f32', { scale: attrs.scale }),
+      ...scalars('u32', { symmetric: attrs.symmetric ? 1 : 0 }),
     ],
     body,
     workgroups: [1, 1, 1],
@@ -231,72 +237,44 @@ function run(
 
 const release = (gpu: Gpu, ts: tf.TensorInfo[]) => ts.forEach((t) => gpu.disposeData(t.dataId));
 
-tf.registerKernel({
-  kernelName: 'AttuneMnrl',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const gpu = asGpu(backend);
-    const a_ = attrs as unknown as Attrs;
-    const { a, cs, w } = split(Object.values(inputs) as tf.TensorInfo[], a_.weighted);
-    const c = stacked(gpu, cs);
-    const [B, D] = a.shape;
-    const C = c.shape[0];
-    const loss = output(gpu, []);
-    const scratch = scratchFor(gpu, B, C, D, false);
-    const bindings: Binding[] = [
-      { name: 'a', tensor: a, access: 'read' },
-      { name: 'c', tensor: c, access: 'read' },
-      ...(w ? [{ name: 'w', tensor: w, access: 'read' as const }] : []),
-      { name: 'loss', tensor: loss, access: 'read_write' },
-      { name: 'scratch', tensor: scratch, access: 'read_write' },
-    ];
-    run(gpu, `mnrl-${a_.weighted}`, common(a_.weighted) + FORWARD, bindings, [B, C, D], a_);
-    release(gpu, [scratch, ...(c === cs[0] ? [] : [c])]);
-    return loss;
-  },
+registerGpuKernel<Attrs>('AttuneMnrl', (gpu, inputs, attrs) => {
+  const { a, cs, w } = split(inputs, attrs.weighted);
+  const c = stacked(gpu, cs);
+  const [B, D] = a.shape;
+  const C = c.shape[0];
+  const loss = output(gpu, []);
+  const scratch = scratchFor(gpu, B, C, D, false);
+  const bindings = bind({ a, c, w }, { loss, scratch });
+  run(gpu, `mnrl-${attrs.weighted}`, common(attrs.weighted) + FORWARD, bindings, [B, C, D], attrs);
+  release(gpu, [scratch, ...(c === cs[0] ? [] : [c])]);
+  return loss;
 });
 
-tf.registerKernel({
-  kernelName: 'AttuneMnrlGrad',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const gpu = asGpu(backend);
-    const a_ = attrs as unknown as Attrs;
-    const [dy, ...rest] = Object.values(inputs) as tf.TensorInfo[];
-    const { a, cs, w } = split(rest, a_.weighted);
-    const c = stacked(gpu, cs);
-    const [B, D] = a.shape;
-    const C = c.shape[0];
-    const da = output(gpu, a.shape);
-    const dc = output(gpu, c.shape);
-    const dw = w ? output(gpu, w.shape) : null;
-    const scratch = scratchFor(gpu, B, C, D, true);
-    const bindings: Binding[] = [
-      { name: 'dy', tensor: dy, access: 'read' },
-      { name: 'a', tensor: a, access: 'read' },
-      { name: 'c', tensor: c, access: 'read' },
-      ...(w ? [{ name: 'w', tensor: w, access: 'read' as const }] : []),
-      { name: 'da', tensor: da, access: 'read_write' },
-      { name: 'dc', tensor: dc, access: 'read_write' },
-      ...(dw ? [{ name: 'dw', tensor: dw, access: 'read_write' as const }] : []),
-      { name: 'scratch', tensor: scratch, access: 'read_write' },
-    ];
-    const body = common(a_.weighted) + BACKWARD(a_.weighted);
-    run(gpu, `mnrl-grad-${a_.weighted}`, body, bindings, [B, C, D], a_);
-    // ∂c back into one tensor per candidate block.
-    let dcs = [dc];
-    if (cs.length > 1) {
-      let offset = 0;
-      dcs = cs.map((block) => {
-        const out = output(gpu, block.shape);
-        const bytes = 4 * block.shape[0] * block.shape[1];
-        copy(gpu, dc, offset, out, 0, bytes);
-        offset += bytes;
-        return out;
-      });
-      release(gpu, [dc, c]);
-    }
-    release(gpu, [scratch]);
-    return [da, ...dcs, ...(dw ? [dw] : [])];
-  },
+registerGpuKernel<Attrs>('AttuneMnrlGrad', (gpu, [dy, ...rest], attrs) => {
+  const { a, cs, w } = split(rest, attrs.weighted);
+  const c = stacked(gpu, cs);
+  const [B, D] = a.shape;
+  const C = c.shape[0];
+  const da = output(gpu, a.shape);
+  const dc = output(gpu, c.shape);
+  const dw = w ? output(gpu, w.shape) : null;
+  const scratch = scratchFor(gpu, B, C, D, true);
+  const bindings = bind({ dy, a, c, w }, { da, dc, dw, scratch });
+  const body = common(attrs.weighted) + BACKWARD(attrs.weighted);
+  run(gpu, `mnrl-grad-${attrs.weighted}`, body, bindings, [B, C, D], attrs);
+  // ∂c back into one tensor per candidate block.
+  let dcs = [dc];
+  if (cs.length > 1) {
+    let offset = 0;
+    dcs = cs.map((block) => {
+      const out = output(gpu, block.shape);
+      const bytes = 4 * block.shape[0] * block.shape[1];
+      copy(gpu, dc, offset, out, 0, bytes);
+      offset += bytes;
+      return out;
+    });
+    release(gpu, [dc, c]);
+  }
+  release(gpu, [scratch]);
+  return [da, ...dcs, ...(dw ? [dw] : [])];
 });

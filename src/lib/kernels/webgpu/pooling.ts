@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
-import { asGpu, dispatch, grid, output, type Binding, type Gpu } from './shader.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { flatGroups, flatMain, runShader, type Scalar, type Shader } from './dispatch.ts';
+import { registerGpuKernel, type Gpu } from './shader.ts';
 
 /**
  * `AttuneMeanPool` and its gradient (../pooling.ts) on WebGPU, one dispatch each way:
@@ -16,94 +17,77 @@ fn count(b: u32) -> f32 {
   var n = 0.0;
   for (var l = 0u; l < u.L; l++) { n += f32(mask[b * u.L + l]); }
   return max(n, 1e-9);
-}
-fn index(wid: vec3<u32>, nwg: vec3<u32>, t: u32) -> u32 { return (wid.y * nwg.x + wid.x) * ${WG}u + t; }`;
+}`;
 
-const FORWARD = /* wgsl */ `
-${COUNT}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) t: u32) {
-  let i = index(wid, nwg, t);
-  if (i >= u.B * u.H) { return; }
+const SIZES: [string, Scalar][] = [
+  ['B', 'u32'],
+  ['L', 'u32'],
+  ['H', 'u32'],
+];
+
+/**
+ * The pass `name`: one thread per element `i` of `output`, reading `input` and the mask; one
+ * shader for each mask type.
+ */
+function shaders(name: string, output: string, input: string, body: string) {
+  const of = (mask: Scalar): Shader => ({
+    key: `${name}/webgpu/${mask}`,
+    outputs: [output],
+    inputs: [
+      [input, 'f32'],
+      ['mask', mask],
+    ],
+    uniforms: SIZES,
+    code: COUNT + flatMain(WG, 'i', body),
+  });
+  return { f32: of('f32'), i32: of('i32') };
+}
+
+const FORWARD = shaders(
+  'AttuneMeanPool',
+  'pooled',
+  'tokens',
+  `  if (i >= u.B * u.H) { return; }
   let b = i / u.H;
   let h = i % u.H;
   var sum = 0.0;
   for (var l = 0u; l < u.L; l++) {
     sum += f32(mask[b * u.L + l]) * tokens[(b * u.L + l) * u.H + h];
   }
-  pooled[i] = sum / count(b);
-}`;
+  pooled[i] = sum / count(b);`,
+);
 
-const BACKWARD = /* wgsl */ `
-${COUNT}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) t: u32) {
-  let i = index(wid, nwg, t);
-  if (i >= u.B * u.L * u.H) { return; }
+const BACKWARD = shaders(
+  'AttuneMeanPoolGrad',
+  'dx',
+  'dy',
+  `  if (i >= u.B * u.L * u.H) { return; }
   let b = i / (u.L * u.H);
   let l = (i / u.H) % u.L;
   let h = i % u.H;
-  dx[i] = dy[b * u.H + h] * (f32(mask[b * u.L + l]) / count(b));
-}`;
+  dx[i] = dy[b * u.H + h] * (f32(mask[b * u.L + l]) / count(b));`,
+);
 
+const maskType = (mask: tf.TensorInfo) => (mask.dtype === 'float32' ? 'f32' : 'i32');
+
+/** One thread per element of the output, `[B, H]` forward and `[B, L, H]` backward. */
 function run(
   gpu: Gpu,
-  key: string,
-  body: string,
-  bindings: Binding[],
-  B: number,
-  L: number,
-  H: number,
-  n: number,
+  shader: Shader,
+  inputs: tf.TensorInfo[],
+  shape: number[],
+  [B, L, H]: number[],
 ) {
-  dispatch(gpu, {
-    key,
-    bindings,
-    uniforms: [
-      { name: 'B', type: 'u32', value: B },
-      { name: 'L', type: 'u32', value: L },
-      { name: 'H', type: 'u32', value: H },
-    ],
-    body,
-    workgroups: grid(Math.ceil(n / WG)),
-  });
+  const size = shape.reduce((a, b) => a * b, 1);
+  return runShader(gpu, shader, inputs, [shape], [B, L, H], flatGroups(size, WG))[0];
 }
 
-tf.registerKernel({
-  kernelName: 'AttuneMeanPool',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, backend }) => {
-    const gpu = asGpu(backend);
-    const [tokens, mask] = Object.values(inputs) as tf.TensorInfo[];
-    const [B, L, H] = tokens.shape;
-    const pooled = output(gpu, [B, H]);
-    const bindings: Binding[] = [
-      { name: 'tokens', tensor: tokens, access: 'read' },
-      { name: 'mask', tensor: mask, access: 'read' },
-      { name: 'pooled', tensor: pooled, access: 'read_write' },
-    ];
-    run(gpu, 'mean-pool', FORWARD, bindings, B, L, H, B * H);
-    return pooled;
-  },
+registerGpuKernel('AttuneMeanPool', (gpu, [tokens, mask]) => {
+  const [B, L, H] = tokens.shape;
+  return run(gpu, FORWARD[maskType(mask)], [tokens, mask], [B, H], [B, L, H]);
 });
 
-tf.registerKernel({
-  kernelName: 'AttuneMeanPoolGrad',
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const gpu = asGpu(backend);
-    const [dy, mask] = Object.values(inputs) as tf.TensorInfo[];
-    const [B, H] = dy.shape;
-    const L = (attrs as unknown as { length: number }).length;
-    const dx = output(gpu, [B, L, H]);
-    const bindings: Binding[] = [
-      { name: 'dy', tensor: dy, access: 'read' },
-      { name: 'mask', tensor: mask, access: 'read' },
-      { name: 'dx', tensor: dx, access: 'read_write' },
-    ];
-    run(gpu, 'mean-pool-grad', BACKWARD, bindings, B, L, H, B * L * H);
-    return dx;
-  },
+registerGpuKernel<{ length: number }>('AttuneMeanPoolGrad', (gpu, [dy, mask], { length: L }) => {
+  const [B, H] = dy.shape;
+  return run(gpu, BACKWARD[maskType(mask)], [dy, mask], [B, L, H], [B, L, H]);
 });

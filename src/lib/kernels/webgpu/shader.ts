@@ -113,6 +113,36 @@ export function output(gpu: Gpu, shape: number[], dtype: tf.DataType = 'float32'
   return info;
 }
 
+/** Bindings named as their WGSL arrays: `reads` read-only, then `writes` read-write; a null is left out. */
+export function bind(
+  reads: Record<string, tf.TensorInfo | null>,
+  writes: Record<string, tf.TensorInfo | null>,
+): Binding[] {
+  const of = (tensors: Record<string, tf.TensorInfo | null>, access: Binding['access']) =>
+    Object.entries(tensors).flatMap(([name, tensor]) => (tensor ? [{ name, tensor, access }] : []));
+  return [...of(reads, 'read'), ...of(writes, 'read_write')];
+}
+
+/** Uniforms of one scalar type, named and ordered as in `values`. */
+export const scalars = (type: Scalar, values: Record<string, number>): Uniform[] =>
+  Object.entries(values).map(([name, value]) => ({ name, type, value }));
+
+/**
+ * Registers `kernelName` on the webgpu backend; `run` gets the backend, the inputs in the order
+ * the op passed them, and the op's attributes.
+ */
+export function registerGpuKernel<A = unknown>(
+  kernelName: string,
+  run: (gpu: Gpu, inputs: tf.TensorInfo[], attrs: A) => tf.TensorInfo | tf.TensorInfo[],
+): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, attrs, backend }) =>
+      run(asGpu(backend), Object.values(inputs) as tf.TensorInfo[], attrs as unknown as A),
+  });
+}
+
 export function bufferOf(gpu: Gpu, t: tf.TensorInfo): GPUBuffer {
   gpu.uploadToGPU(t.dataId);
   return gpu.tensorMap.get(t.dataId).resource as GPUBuffer;
