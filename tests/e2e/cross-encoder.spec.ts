@@ -4,69 +4,20 @@ import {
   expectWorkerReleased,
   loadModelFromMirror,
   openStep,
+  storedDatasets,
+  storedRecords,
+  type StoredDataset,
 } from '../support/studio-flows.ts';
 
 const CSV = 'tests/fixtures/tiny-bert.pairs.csv';
 const NAME = 'tiny-bert.pairs';
 const RERANKER = 'tiny-cross-encoder';
 
-interface Stored {
-  id: string;
-  name: string;
-  created: number;
-  pairs: { query: string; negatives: string[] }[];
-}
-
-/** Every dataset with its rows, oldest first, read straight from IndexedDB. */
-function storedDatasets(page: Page): Promise<Stored[]> {
-  return page.evaluate(
-    () =>
-      new Promise<Stored[]>((resolve, reject) => {
-        const open = indexedDB.open('attune');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction(['datasets', 'datasetChunks']);
-          const datasets = tx.objectStore('datasets').getAll();
-          const chunks = tx.objectStore('datasetChunks').getAll();
-          tx.oncomplete = () =>
-            resolve(
-              (datasets.result as Stored[])
-                .map((d) => ({
-                  id: d.id,
-                  name: d.name,
-                  created: d.created,
-                  pairs: (chunks.result as { datasetId: string; pairs: Stored['pairs'] }[])
-                    .filter((c) => c.datasetId === d.id)
-                    .flatMap((c) => c.pairs),
-                }))
-                .sort((a, b) => a.created - b.created),
-            );
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-  );
-}
-
 interface StoredRun {
   config: { loss: string };
   reranker?: { kind: string; name: string };
   history: number[][];
   status: string;
-}
-
-function storedRuns(page: Page): Promise<StoredRun[]> {
-  return page.evaluate(
-    () =>
-      new Promise<StoredRun[]>((resolve, reject) => {
-        const open = indexedDB.open('attune');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const request = open.result.transaction('runs').objectStore('runs').getAll();
-          request.onsuccess = () => resolve(request.result as StoredRun[]);
-          request.onerror = () => reject(request.error);
-        };
-      }),
-  );
 }
 
 /** Per query of the review's first page: the positive's cross-encoder score and the kept negatives'. */
@@ -82,7 +33,7 @@ function keptScores(page: Page) {
 }
 
 /** The negatives of every row, by query, of a stored dataset. */
-const negativesByQuery = (d: Stored) =>
+const negativesByQuery = (d: StoredDataset) =>
   Object.fromEntries(d.pairs.map((p) => [p.query, p.negatives.join(' | ')]));
 
 test('a reranker denoises mined negatives, the review shows both scores, and MarginMSE trains on its labels', async ({
@@ -140,7 +91,7 @@ test('a reranker denoises mined negatives, the review shows both scores, and Mar
   await expect(page.getByTestId('step-counter')).toHaveText('2 / 2', { timeout: 300_000 });
   await expect(page.getByRole('status').filter({ hasText: 'Training finished.' })).toBeVisible();
   await expectWorkerReleased(page, 'training');
-  const [run] = await storedRuns(page);
+  const [run] = await storedRecords<StoredRun>(page, 'runs');
   expect(run.status).toBe('completed');
   expect(run.config.loss).toBe('margin-mse');
   expect(run.reranker).toMatchObject({ kind: 'local', name: RERANKER });
@@ -190,7 +141,11 @@ test('a reranker denoises mined negatives, the review shows both scores, and Mar
   await panel.getByRole('button', { name: 'Save as a new version' }).click();
   await expect(panel.getByTestId('mine-saved')).toBeVisible();
   const stored = await storedDatasets(page);
-  expect(stored.map((d) => d.name)).toEqual([NAME, `${NAME} (mined v2)`, `${NAME} (mined v2)`]);
+  expect(stored.map((d) => d.dataset.name)).toEqual([
+    NAME,
+    `${NAME} (mined v2)`,
+    `${NAME} (mined v2)`,
+  ]);
   const [, withReranker, biOnly] = stored.map(negativesByQuery);
   expect(withReranker).not.toEqual(biOnly);
 });

@@ -4,54 +4,13 @@ import {
   loadModelFromMirror,
   measuredBackend,
   openStep,
+  storedDatasets,
 } from '../support/studio-flows.ts';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 
 const REPO = 'sentence-transformers-testing/tiny-bert';
 const CSV = 'tests/fixtures/tiny-bert.pairs.csv';
 const NAME = 'tiny-bert.pairs';
-
-interface StoredDataset {
-  id: string;
-  name: string;
-  version: number;
-  parentId?: string;
-  columns: { negatives: string[] };
-  counts: { pairs: number };
-  evalQueries?: string[];
-}
-
-interface StoredPair {
-  query: string;
-  positive: string;
-  negatives: string[];
-}
-
-/** The datasets and their pairs as the worker stored them, read straight from IndexedDB. */
-function storedDatasets(page: Page) {
-  return page.evaluate(
-    () =>
-      new Promise<{ dataset: StoredDataset; pairs: StoredPair[] }[]>((resolve, reject) => {
-        const open = indexedDB.open('attune');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction(['datasets', 'datasetChunks']);
-          const datasets = tx.objectStore('datasets').getAll();
-          const chunks = tx.objectStore('datasetChunks').getAll();
-          tx.oncomplete = () =>
-            resolve(
-              (datasets.result as StoredDataset[]).map((dataset) => ({
-                dataset,
-                pairs: (chunks.result as { datasetId: string; pairs: StoredPair[] }[])
-                  .filter((c) => c.datasetId === dataset.id)
-                  .flatMap((c) => c.pairs),
-              })),
-            );
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-  );
-}
 
 test('mine hard negatives, reject one, save a new version and train on it', async ({ page }) => {
   test.setTimeout(600_000);

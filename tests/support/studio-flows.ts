@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { expect, type Page } from '@playwright/test';
+import type { TrainingPair } from '../../src/lib/data/pairs.ts';
+import type { DatasetChunk, DatasetRecord } from '../../src/lib/store/schema.ts';
 
 /** The tiny BERT of the fixtures, as the local Hub mirror serves it. */
 export const TINY_REPO = 'sentence-transformers-testing/tiny-bert';
@@ -76,6 +78,40 @@ export function storedRecords<T>(page: Page, store: string): Promise<T[]> {
         };
       }),
     store,
+  );
+}
+
+/** A dataset record as stored, with the pairs of all its chunks in order. */
+export interface StoredDataset {
+  dataset: DatasetRecord;
+  pairs: TrainingPair[];
+}
+
+/** Every dataset with the pairs of its chunks, oldest first, read straight from IndexedDB. */
+export function storedDatasets(page: Page): Promise<StoredDataset[]> {
+  return page.evaluate(
+    () =>
+      new Promise<StoredDataset[]>((resolve, reject) => {
+        const open = indexedDB.open('attune');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction(['datasets', 'datasetChunks']);
+          const datasets = tx.objectStore('datasets').getAll();
+          const chunks = tx.objectStore('datasetChunks').getAll();
+          tx.oncomplete = () =>
+            resolve(
+              (datasets.result as DatasetRecord[])
+                .map((dataset) => ({
+                  dataset,
+                  pairs: (chunks.result as DatasetChunk[])
+                    .filter((c) => c.datasetId === dataset.id)
+                    .flatMap((c) => c.pairs),
+                }))
+                .sort((a, b) => a.dataset.created - b.dataset.created),
+            );
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
   );
 }
 

@@ -97,6 +97,13 @@ function savedSelection(): SelectedModel | null {
   }
 }
 
+/** A Hub id as typed, trimmed, on a revision (main when left blank), and the label it is shown by. */
+export function hubSpec(host: string, repo: string, revision: string) {
+  const spec = { host, repo: repo.trim(), revision: revision.trim() || DEFAULT_REVISION };
+  const label = spec.revision === DEFAULT_REVISION ? spec.repo : `${spec.repo}@${spec.revision}`;
+  return { spec, label };
+}
+
 /**
  * Every model failure in plain words. Errors arrive from the worker through comlink as plain
  * Errors that keep their `name` and message, so the class is known by name. `where` names the
@@ -177,12 +184,7 @@ export class ModelsState {
 
   /** Downloads (or reads from the cache) a Hub model, validates it, and selects it. */
   loadHub(repo: string, revision: string = DEFAULT_REVISION): Promise<void> {
-    const spec = {
-      host: this.hubHost,
-      repo: repo.trim(),
-      revision: revision.trim() || DEFAULT_REVISION,
-    };
-    const label = spec.revision === DEFAULT_REVISION ? spec.repo : `${spec.repo}@${spec.revision}`;
+    const { spec, label } = hubSpec(this.hubHost, repo, revision);
     return this.run(label, true, undefined, async () => {
       this.progress = null;
       const summary = await this.api.loadFromHub(

@@ -13,7 +13,7 @@ import {
 import type { ModelRef } from '../store/schema.ts';
 import type { EncoderWorkerApi } from '../../workers/encoder.worker.ts';
 import { spawnEncoderWorker, type WorkerHandle } from '../../workers/spawn.ts';
-import { explainModelError, models, type ModelProblem } from './models.svelte.ts';
+import { explainModelError, hubSpec, models, type ModelProblem } from './models.svelte.ts';
 
 /** A cross-encoder the Mine and Train pages can use, as the reranker list shows it. */
 export interface RerankerEntry {
@@ -81,12 +81,7 @@ class RerankersState {
 
   /** Downloads (or reads from the cache) a Hub cross-encoder, checks it and lists it. */
   addFromHub(repo: string, revision: string = DEFAULT_REVISION): Promise<void> {
-    const spec = {
-      host: models.hubHost,
-      repo: repo.trim(),
-      revision: revision.trim() || DEFAULT_REVISION,
-    };
-    const label = spec.revision === DEFAULT_REVISION ? spec.repo : `${spec.repo}@${spec.revision}`;
+    const { spec, label } = hubSpec(models.hubHost, repo, revision);
     return this.run(label, undefined, async () => {
       const summary = await this.api.rerankerFromHub(
         spec,
