@@ -15,12 +15,27 @@ const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/sh
 /** Chromium's SwiftShader driver, from Debian's chromium package. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+const driversNamed = () => Boolean(process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES);
+
 function pointAtSoftwareVulkanWhenNoDriver(): void {
-  const named = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES;
-  if (named) return;
+  if (driversNamed()) return;
   if (ICD_DIRS.some((dir) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.json'))))
     return;
   if (existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
+/**
+ * The installed drivers' adapter, or SwiftShader's when none of them qualifies: Debian 12's
+ * lavapipe (mesa-vulkan-drivers, pulled in by many packages) lacks a feature Dawn requires, and
+ * the loader reads the variable again on each new instance.
+ */
+async function requestAnyAdapter(dawn: typeof import('webgpu')): Promise<GPU | null> {
+  const gpu = dawn.create([]);
+  if (await gpu.requestAdapter()) return gpu;
+  if (driversNamed() || !existsSync(SWIFTSHADER_ICD)) return null;
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  const software = dawn.create([]);
+  return (await software.requestAdapter()) ? software : null;
 }
 
 let installed: Promise<boolean> | null = null;
@@ -35,8 +50,8 @@ export function installNodeWebGPU(why?: (reason: string) => void): Promise<boole
     try {
       const dawn = await import('webgpu');
       Object.assign(globalThis, dawn.globals);
-      const gpu = dawn.create([]);
-      if (!(await gpu.requestAdapter())) {
+      const gpu = await requestAnyAdapter(dawn);
+      if (!gpu) {
         why?.('no Vulkan driver answered (install libvulkan1 and a GPU driver, or Chromium)');
         return false;
       }

@@ -24,6 +24,14 @@ export interface StepOptions {
   miniBatch: number | null;
   /** MNRL unless told otherwise. */
   loss?: TrainLoss;
+  /**
+   * Embed every column in one encoder pass (padded to the longest text of any column) instead of
+   * one pass per column. On WebGPU each kernel costs a dispatch whatever its size, and one pass
+   * halves the kernels and drops the gradient sums of parameters read by several passes; on CPUs
+   * the padding costs arithmetic, so a pass per column (as sentence-transformers does) stays.
+   * Default: one pass on webgpu.
+   */
+  columnsInOnePass?: boolean;
 }
 
 export interface LossAndGrads {
@@ -72,11 +80,16 @@ async function plainLossAndGrads(
   batch: ColumnBatch,
   opts: StepOptions,
 ): Promise<LossAndGrads> {
-  const tokenBatches = batch.columns.map((texts) => encoder.tokenize(texts));
+  const onePass = opts.columnsInOnePass ?? tf.getBackend() === 'webgpu';
+  const tokenBatches = onePass
+    ? [encoder.tokenize(batch.columns.flat())]
+    : batch.columns.map((texts) => encoder.tokenize(texts));
   const { value, grads } = tf.variableGrads(() => {
-    const embeddings = tokenBatches.map((tb, c) =>
+    const passes = tokenBatches.map((tb, c) =>
       encoder.embedBatch(tb, { training: opts.training, nextSeed: seeds(opts.dropoutSeed, c, 0) }),
     );
+    // One pass: rows [c·B, (c+1)·B) are column c.
+    const embeddings = onePass ? tf.split(passes[0], batch.columns.length, 0) : passes;
     return batchLoss(embeddings, batch, opts);
   }, [...encoder.trainable.values()]);
   // Read back asynchronously: WebGPU cannot read a GPU buffer synchronously.

@@ -48,6 +48,21 @@ describe('MNRL loss and gradients on the reference batch', () => {
     encoder.dispose();
   });
 
+  it('one encoder pass over all columns gives the loss and gradients of a pass per column', async () => {
+    const encoder = new SentenceEncoder(model);
+    const perColumn = await lossAndGrads(encoder, batch, { ...opts, columnsInOnePass: false });
+    const onePass = await lossAndGrads(encoder, batch, { ...opts, columnsInOnePass: true });
+    expect(Math.abs(onePass.loss - perColumn.loss)).toBeLessThan(1e-6);
+    expect(onePass.tokens).toBe(perColumn.tokens);
+    expect([...onePass.grads.keys()].sort()).toEqual([...perColumn.grads.keys()].sort());
+    for (const [name, g] of perColumn.grads) {
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(g, onePass.grads.get(name)!))).dataSync()[0]);
+      expect(diff, name).toBeLessThan(1e-6);
+    }
+    [...perColumn.grads.values(), ...onePass.grads.values()].forEach((g) => g.dispose());
+    encoder.dispose();
+  });
+
   it('symmetric MNRL averages the forward loss with the positives-to-anchors loss', async () => {
     const encoder = new SentenceEncoder(model);
     const sym = await lossAndGrads(encoder, batch, { ...opts, symmetric: true });
