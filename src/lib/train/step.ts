@@ -89,9 +89,7 @@ async function plainLossAndGrads(
       encoder.embedBatch(tb, { training: opts.training, nextSeed: seeds(opts.dropoutSeed, c, 0) }),
     );
     // One pass: rows [c·B, (c+1)·B) are column c.
-    const embeddings = onePass
-      ? tf.split<tf.Tensor2D>(passes[0], batch.columns.length, 0)
-      : passes;
+    const embeddings = onePass ? tf.split<tf.Tensor2D>(passes[0], batch.columns.length, 0) : passes;
     return batchLoss(embeddings, batch, opts);
   }, [...encoder.trainable.values()]);
   // Read back asynchronously: WebGPU cannot read a GPU buffer synchronously.
