@@ -1,9 +1,10 @@
 /**
  * `npx tsx bench/kernel-census.ts [--backend webgpu] [--shapes tiny,small] [--route attune]`
  *
- * Which kernels one training step dispatches, by name and count (the bench's `dispatches`
- * figure, broken down): our fused kernels next to the stock tfjs kernels still on the path, so
- * the next fusion to write is the one at the top of the stock list.
+ * Which kernels one training step dispatches, by name, count and GPU time (timestamp queries,
+ * where the adapter has them): our fused kernels next to the stock tfjs kernels still on the
+ * path, so the next fusion to write is at the top of the stock list and the next kernel to
+ * speed up at the top of ours.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -59,17 +60,29 @@ for (const id of values.shapes.split(',')) {
   await trainer.trainStep();
   const profile = await tf.profile(async () => void (await trainer.trainStep()));
   const backend = tf.getBackend();
-  const counts = new Map<string, number>();
-  for (const { name } of profile.kernels)
-    if (tf.getKernel(name, backend)) counts.set(name, (counts.get(name) ?? 0) + 1);
-  const rows = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const total = rows.reduce((s, [, n]) => s + n, 0);
-  const ours = rows.filter(([name]) => name.startsWith('Attune'));
-  const stock = rows.filter(([name]) => !name.startsWith('Attune'));
-  const sum = (list: [string, number][]) => list.reduce((s, [, n]) => s + n, 0);
-  console.log(`\n${shape.label} on ${backend}, route ${values.route}: ${total} kernels per step`);
-  console.log(`  ours (${sum(ours)}): ${ours.map(([n, c]) => `${n} ${c}`).join(', ')}`);
-  console.log(`  stock (${sum(stock)}): ${stock.map(([n, c]) => `${n} ${c}`).join(', ')}`);
+  const counts = new Map<string, { n: number; ms: number }>();
+  for (const { name, kernelTimeMs } of profile.kernels) {
+    if (!tf.getKernel(name, backend)) continue;
+    const c = counts.get(name) ?? { n: 0, ms: 0 };
+    counts.set(name, {
+      n: c.n + 1,
+      ms: c.ms + (typeof kernelTimeMs === 'number' ? kernelTimeMs : 0),
+    });
+  }
+  const rows = [...counts].sort((a, b) => b[1].ms - a[1].ms || b[1].n - a[1].n);
+  const sum = (list: typeof rows) => ({
+    n: list.reduce((s, [, c]) => s + c.n, 0),
+    ms: list.reduce((s, [, c]) => s + c.ms, 0),
+  });
+  const line = (list: typeof rows) =>
+    `${sum(list).n} kernels, ${sum(list).ms.toFixed(1)} ms): ${list
+      .map(([n, c]) => `${n} ${c.n} (${c.ms.toFixed(1)} ms)`)
+      .join(', ')}`;
+  console.log(
+    `\n${shape.label} on ${backend}, route ${values.route}: ${sum(rows).n} kernels per step`,
+  );
+  console.log(`  ours (${line(rows.filter(([name]) => name.startsWith('Attune')))}`);
+  console.log(`  stock (${line(rows.filter(([name]) => !name.startsWith('Attune')))}`);
   trainer.dispose();
   encoder.dispose();
   tf.disposeVariables();

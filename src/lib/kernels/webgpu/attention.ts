@@ -3,6 +3,7 @@ import {
   bind,
   dispatch,
   dropThresholdU32,
+  grid,
   HASH_WGSL,
   narrowWorkgroups,
   once,
@@ -27,7 +28,9 @@ import {
  *   backward (b, h, keys):  dK = scale·dSᵀ Q;  dV = (P ⊙ D)ᵀ dC
  *
  * D is dropout.ts's hash mask over the index of P in `[B, nh, L, L]`, regenerated where needed.
- * On a device that wants narrow workgroups, a workgroup is one thread and its tile one row.
+ * On a device that wants narrow workgroups, each invocation is one row's whole tile (one thread,
+ * private memory, no barriers), 64 independent rows to a workgroup: a CPU-backed adapter runs a
+ * workgroup without barriers as plain SIMD loops, where each workgroup costs tens of µs.
  */
 const WG = 64;
 /** Score floats one workgroup holds: 16 KB of the 32 KB WebGPU guarantees. */
@@ -52,13 +55,13 @@ interface Attrs {
 }
 
 /** Declarations every pass shares: sizes, dropout, the tile's scores. */
-const common = (tr: number, wg: number) => /* wgsl */ `
+const common = ({ tr, wg, scores, rowFloats }: Geometry) => /* wgsl */ `
 const WG: u32 = ${wg}u;
 const TR: u32 = ${tr}u;
 const TPR: u32 = WG / TR;
 const HD_MAX: u32 = ${HD_MAX}u;
-var<workgroup> s: array<f32, ${SCORES}>;
-var<workgroup> rows_sh: array<f32, ${tr * HD_MAX}>;
+var<workgroup> s: array<f32, ${scores}>;
+var<workgroup> rows_sh: array<f32, ${rowFloats}>;
 var<workgroup> red: array<f32, ${wg}>;
 ${HASH_WGSL}
 /** Element (b, i) of head h, d of a [B·L, H] projection. */
@@ -119,7 +122,25 @@ const tileTimesHead = (m: string, out: string, factor: string) => /* wgsl */ `
     }
   }`;
 
-const header = (wg: number) => /* wgsl */ `
+/** Invocations per workgroup in the narrow form, each its own row (or key) of its own head. */
+const NARROW_GROUP = 64;
+
+const header = (wg: number) =>
+  wg === 1
+    ? /* wgsl */ `
+@compute @workgroup_size(${NARROW_GROUP})
+fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  // The flat index over [B, nh, L] rows; TR = 1, and no lane shares anything.
+  let row = id.y * groups.x * ${NARROW_GROUP}u + id.x;
+  let L = u.L;
+  let i0 = row % L;
+  let h = (row / L) % u.nh;
+  let b = row / (L * u.nh);
+  if (b >= u.B) { return; }
+  let t = 0u;
+  let r = 0u;
+  let lane = 0u;`
+    : /* wgsl */ `
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let i0 = wid.x * TR;
@@ -266,6 +287,9 @@ interface Geometry {
   tr: number;
   /** Threads per workgroup. */
   wg: number;
+  /** Floats of the score tile `s` and of the row tile `rows_sh`. */
+  scores: number;
+  rowFloats: number;
 }
 
 const passes = new Map<string, string>();
@@ -276,7 +300,7 @@ const passes = new Map<string, string>();
  */
 const passCode = (key: string, g: Geometry, pass: () => string) =>
   once(passes, key, () => {
-    const code = common(g.tr, g.wg) + pass();
+    const code = common(g) + pass();
     return g.wg === 1 ? singleInvocation(code) : code;
   });
 
@@ -284,6 +308,7 @@ function uniforms(g: Geometry, a: Attrs): Uniform[] {
   const u32 = (name: string, value: number): Uniform => ({ name, type: 'u32', value });
   const f32 = (name: string, value: number): Uniform => ({ name, type: 'f32', value });
   return [
+    u32('B', g.B),
     u32('L', g.L),
     u32('H', g.H),
     u32('hd', g.hd),
@@ -300,11 +325,19 @@ function geometry(gpu: Gpu, B: number, L: number, H: number, nh: number): Geomet
   const hd = H / nh;
   if (hd > HD_MAX)
     throw new Error(`attention on WebGPU takes heads of at most ${HD_MAX} values, not ${hd}`);
-  const wg = narrowWorkgroups(gpu) ? 1 : WG;
-  return { B, L, H, nh, hd, tr: rowsPerTile(L, wg), wg };
+  if (!narrowWorkgroups(gpu)) {
+    const tr = rowsPerTile(L, WG);
+    return { B, L, H, nh, hd, tr, wg: WG, scores: SCORES, rowFloats: tr * HD_MAX };
+  }
+  // One thread, one row (TR = 1): its tiles live in private memory, which WGSL zeroes at every
+  // invocation, so they are sized to this row (L scores, hd values) rather than to the limits.
+  return { B, L, H, nh, hd, tr: 1, wg: 1, scores: L, rowFloats: hd };
 }
 
-/** One pass over the tiles of `g`: a workgroup per (row tile, head, batch item). */
+/**
+ * One pass over the tiles of `g`: a workgroup per (row tile, head, batch item), or in the narrow
+ * form an invocation per (row, head, batch item).
+ */
 function pass(
   gpu: Gpu,
   g: Geometry,
@@ -313,13 +346,16 @@ function pass(
   body: () => string,
   bindings: Binding[],
 ) {
-  const key = `attention-${name}-${g.tr}-${g.wg}`;
+  const key = `attention-${name}-${g.tr}-${g.wg}-${g.scores}-${g.rowFloats}`;
   dispatch(gpu, {
     key,
     bindings,
     uniforms: us,
     body: passCode(key, g, body),
-    workgroups: [Math.ceil(g.L / g.tr), g.nh, g.B],
+    workgroups:
+      g.wg === 1
+        ? grid(Math.ceil((g.B * g.nh * g.L) / NARROW_GROUP))
+        : [Math.ceil(g.L / g.tr), g.nh, g.B],
   });
 }
 

@@ -1,6 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import { groups, sizeOf, slotMain, slotUniforms, WG } from './multi-tensor.ts';
-import { dispatch, grid, output, registerGpuKernel, storageLimit, type Binding } from './shader.ts';
+import {
+  dispatch,
+  grid,
+  narrowWorkgroups,
+  output,
+  registerGpuKernel,
+  storageLimit,
+  type Binding,
+} from './shader.ts';
 
 /**
  * `AttuneGlobalNorm` and `AttuneScale` (../grad-norm.ts) on WebGPU.
@@ -22,6 +30,34 @@ fn treeSum(t: u32, value: f32) {
     if (t < stride) { tree[t] += tree[t + stride]; }
     workgroupBarrier();
   }
+}`;
+
+/**
+ * The narrow form (CPU-backed adapters, which run a workgroup with barriers as coroutines): each
+ * thread writes its own Σx² to `partials` — WG partials per workgroup, no tree — and one thread
+ * sums them in order.
+ */
+const narrowPartialsBody = (slots: number) =>
+  slotMain(
+    slots,
+    (k) => `var ss = 0.0;
+    for (var i = lo + t; i < hi; i += ${WG}u) { let v = x${k}[i]; ss += v * v; }
+    partials[(u.base + w) * ${WG}u + t] = ss;`,
+  );
+
+const NARROW_FINAL = /* wgsl */ `
+@compute @workgroup_size(1)
+fn main() {
+  var total = 0.0;
+  for (var k = 0u; k < u.count; k++) {
+    let first = u32(ranges[2u * k]) * ${WG}u;
+    let n = u32(ranges[2u * k + 1u]) * ${WG}u;
+    var ss = 0.0;
+    for (var i = 0u; i < n; i++) { ss += partials[first + i]; }
+    let nk = sqrt(ss);
+    total += nk * nk;
+  }
+  norm[0] = sqrt(total);
 }`;
 
 const partialsBody = (slots: number) =>
@@ -57,8 +93,9 @@ fn main(@builtin(local_invocation_index) t: u32) {
 registerGpuKernel('AttuneGlobalNorm', (gpu, xs) => {
   // One binding for the partial sums, the rest for tensors.
   const plan = groups(xs, storageLimit(gpu) - 1, sizeOf);
+  const narrow = narrowWorkgroups(gpu);
   const totalWorkgroups = plan.reduce((n, g) => n + g.starts[g.starts.length - 1], 0);
-  const partials = output(gpu, [Math.max(totalWorkgroups, 1)]);
+  const partials = output(gpu, [Math.max(totalWorkgroups, 1) * (narrow ? WG : 1)]);
   const ranges = new Int32Array(2 * xs.length);
   let base = 0;
   let k = 0;
@@ -74,13 +111,13 @@ registerGpuKernel('AttuneGlobalNorm', (gpu, xs) => {
       { name: 'partials', tensor: partials, access: 'read_write' },
     ];
     dispatch(gpu, {
-      key: `global-norm-partials-${slots}`,
+      key: `global-norm-partials-${slots}${narrow ? '-narrow' : ''}`,
       bindings,
       uniforms: [
         ...slotUniforms(g.starts, g.items.map(sizeOf)),
         { name: 'base', type: 'u32', value: base },
       ],
-      body: partialsBody(slots),
+      body: narrow ? narrowPartialsBody(slots) : partialsBody(slots),
       workgroups: grid(g.starts[slots]),
     });
     base += g.starts[slots];
@@ -88,14 +125,14 @@ registerGpuKernel('AttuneGlobalNorm', (gpu, xs) => {
   const table = gpu.makeTensorInfo([ranges.length], 'int32', ranges);
   const norm = output(gpu, []);
   dispatch(gpu, {
-    key: 'global-norm',
+    key: narrow ? 'global-norm-narrow' : 'global-norm',
     bindings: [
       { name: 'partials', tensor: partials, access: 'read' },
       { name: 'ranges', tensor: table, access: 'read' },
       { name: 'norm', tensor: norm, access: 'read_write' },
     ],
     uniforms: [{ name: 'count', type: 'u32', value: xs.length }],
-    body: FINAL,
+    body: narrow ? NARROW_FINAL : FINAL,
     workgroups: [1, 1, 1],
   });
   gpu.disposeData(partials.dataId);

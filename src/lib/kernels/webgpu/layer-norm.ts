@@ -16,7 +16,8 @@ import { HASH, siteFields, siteScale, siteValues } from './dropout.ts';
  * folded in with the masks of ../dropout.ts:
  *
  *   forward   one workgroup per row: Σs and Σ(s − μ)² as tree reductions in workgroup memory
- *             (one lane walking the row, on a device that wants narrow workgroups), then
+ *             (one lane walking each row, 64 rows a workgroup, on a device that wants narrow
+ *             workgroups), then
  *             y = (γ·ŝ + β)·dropOut
  *   backward  pass 1, one workgroup per row: μ, ρ, mean(g), mean(g·ŝ) → dx = ds·dropIn, ds,
  *             and the row's (μ, ρ); pass 2, one thread per (column, chunk of 64 rows): partial
@@ -77,16 +78,33 @@ fn rowStats(row: u32, lane: u32) -> vec2<f32> {
   return vec2<f32>(mean, 1.0 / sqrt(reduce(sq, lane) / h + u.eps));
 }`;
 
-/** The helpers and entry point of a one-workgroup-per-row pass with `lanes` lanes. */
+/**
+ * The helpers and entry point of a row pass: a workgroup of `lanes` lanes per row, or with one
+ * lane per row, LANES independent rows per workgroup (no workgroup memory, no barriers).
+ */
 const rowPass = (lanes: number) => `${COMMON}${reduce(lanes)}${rowStats(lanes)}
-@compute @workgroup_size(${lanes})
+@compute @workgroup_size(${LANES})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lane: u32) {
+        @builtin(local_invocation_index) local: u32) {${
+          lanes === 1
+            ? `
+  let row = groupIndex(wid, groups) * ${LANES}u + local;
+  let lane = 0u;`
+            : `
   let row = groupIndex(wid, groups);
+  let lane = local;`
+        }
   if (row >= u.rows) { return; }`;
 
-/** Lanes per row: wide on a GPU, one where workgroups run invocation by invocation. */
+/**
+ * Lanes per row: wide on a GPU; one on a CPU-backed adapter, which runs a workgroup with
+ * barriers as coroutines and pays tens of µs per workgroup.
+ */
 const rowLanes = (backend: unknown) => (narrowWorkgroups(backend) ? 1 : LANES);
+
+/** Workgroups of a row pass over `rows` rows. */
+const rowGroups = (backend: unknown, rows: number) =>
+  flatGroups(rows, rowLanes(backend) === 1 ? LANES : 1);
 
 const forward = (lanes: number): Shader => ({
   key: `AttuneAddLayerNorm/webgpu/forward/${lanes}`,
@@ -217,7 +235,7 @@ registerGpuKernel<LayerNormAttrs>('AttuneAddLayerNorm', (gpu, [x, r, gamma, beta
     [x, r, gamma, beta],
     [x.shape],
     uniformValues(x, r, a),
-    flatGroups(x.shape[0]),
+    rowGroups(gpu, x.shape[0]),
   ),
 );
 
@@ -230,7 +248,7 @@ registerGpuKernel<LayerNormAttrs>('AttuneAddLayerNormGrad', (gpu, [dy, x, r, gam
     [dy, x, r, gamma],
     [x.shape, x.shape, [rows, 2]],
     values,
-    flatGroups(rows),
+    rowGroups(gpu, rows),
   );
   const chunks = Math.ceil(rows / CHUNK);
   const [pgamma, pbeta] = runShader(

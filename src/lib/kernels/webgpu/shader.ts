@@ -35,6 +35,12 @@ export interface Gpu {
   commandQueueOwnedIds: WeakSet<object>;
   uniformPendingDisposal: GPUBuffer[];
   dispatchCountInPass: number;
+  /** Set while `tf.profile` / `tf.time` runs: each timed dispatch adds its query here. */
+  activeTimers?: { name: string; query: Promise<number> }[] | null;
+  supportTimestampQuery: boolean;
+  querySet: GPUQuerySet | null;
+  querySetCount: number;
+  getQueryTime(): Promise<number>;
 }
 
 export const asGpu = (backend: unknown): Gpu => backend as Gpu;
@@ -245,6 +251,8 @@ export function dispatch(gpu: Gpu, d: Dispatch): void {
   });
   const bindGroup = gpu.device.createBindGroup({ layout, entries });
   gpu.ensureCommandEncoderReady();
+  const timers = gpu.supportTimestampQuery ? gpu.activeTimers : null;
+  if (timers) beginTimedPass(gpu);
   gpu.computePassEncoder ??= gpu.commandEncoder!.beginComputePass();
   gpu.computePassEncoder.setPipeline(pipeline);
   gpu.computePassEncoder.setBindGroup(0, bindGroup);
@@ -254,7 +262,25 @@ export function dispatch(gpu: Gpu, d: Dispatch): void {
     // A buffer written on the GPU no longer matches a copy read back earlier.
     if (b.access === 'read_write') gpu.tensorMap.get(b.tensor.dataId).values = null;
   }
-  countDispatch(gpu);
+  if (!timers) return countDispatch(gpu);
+  gpu.endComputePassEncoder();
+  timers.push({ name: d.key, query: gpu.getQueryTime() });
+}
+
+/**
+ * Under `tf.profile`, a dispatch gets a compute pass of its own with timestamps at its start and
+ * end, as tfjs's own programs do, so the profile's `kernelTimeMs` covers our kernels too.
+ */
+function beginTimedPass(gpu: Gpu): void {
+  gpu.endComputePassEncoder();
+  gpu.querySet ??= gpu.device.createQuerySet({ type: 'timestamp', count: gpu.querySetCount });
+  gpu.computePassEncoder = gpu.commandEncoder!.beginComputePass({
+    timestampWrites: {
+      querySet: gpu.querySet,
+      beginningOfPassWriteIndex: 0,
+      endOfPassWriteIndex: 1,
+    },
+  });
 }
 
 /** Copies `bytes` from `src` at `srcOffset` to `dst` at `dstOffset` (byte offsets, multiples of 4). */
