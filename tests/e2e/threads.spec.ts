@@ -42,6 +42,11 @@ test('without a GPU the workers train on every core, and the header sets how man
   expect(cores, 'this test needs a machine with two cores or more').toBeGreaterThanOrEqual(2);
   const header = page.getByTestId('wasm-threads');
   await expect(header).toHaveText(`wasm · ${cores} threads`);
+  await expect(page.getByTestId('training-backend')).toHaveText(/fastest measured/, {
+    timeout: 120_000,
+  });
+  const measured = await page.evaluate(() => localStorage.getItem('attune.backend-choice'));
+  expect(JSON.parse(measured!).key).toMatch(new RegExp(`\\|wasm-threads=${cores}$`));
 
   // A short run on wasm: the worker's XNNPACK runs on every core and the losses are numbers.
   await dropAndImport(page, CSV, 24);
@@ -63,6 +68,12 @@ test('without a GPU the workers train on every core, and the header sets how man
   await page.getByRole('button', { name: 'Reload to apply' }).click();
   await expect(header).toHaveText('wasm · 1 thread');
   expect(await page.evaluate(() => localStorage.getItem('attune.wasm-threads'))).toBe('1');
+  // The start-up probe ranked the backends with wasm on every core; on one thread it measures again.
+  await expect(page.getByTestId('training-backend')).toHaveText(/fastest measured/, {
+    timeout: 120_000,
+  });
+  const probed = await page.evaluate(() => localStorage.getItem('attune.backend-choice'));
+  expect(JSON.parse(probed!).key).toMatch(/\|wasm-threads=1$/);
 
   // The next backend start uses one thread; the run trains just as well.
   await loadModelFromMirror(page);
