@@ -30,7 +30,7 @@ setWasmPaths({
  * cross-origin isolated worker has; elsewhere the single-threaded SIMD build, as before. Both are
  * fixed here, before the wasm backend first starts (tfjs reads them when it starts).
  */
-const threads = globalThis.crossOriginIsolated ? threadsFromWorkerName(self.name) : 1;
+let threads = globalThis.crossOriginIsolated ? threadsFromWorkerName(self.name) : 1;
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
 setThreadsCount(threads);
 registerWebGPUBackend();
@@ -45,21 +45,35 @@ export function allowWasmThreads(allowed: boolean): void {
 }
 
 /**
- * Starts `name`; wasm with this worker's threads. tfjs caps XNNPACK at half of
+ * Starts `name`; wasm on this worker's threads. tfjs caps XNNPACK at half of
  * `navigator.hardwareConcurrency` (backend.cc assumes two hardware threads a core), read once as
  * the module starts: while it starts, the count it reads is twice the threads asked for.
+ *
+ * Where the threads cannot start (a host's own, stricter policy forbids their `blob:` scripts),
+ * the threaded build would wait for them forever; each failing thread's error reaches this
+ * worker's global scope instead, and wasm starts again on one thread.
  */
 async function startWorkerBackend(name: string): Promise<boolean> {
   if (name !== 'wasm' || threads === 1) return startBackend(name);
+  const threadFailed = new Promise<false>((resolve) =>
+    self.addEventListener('error', () => resolve(false), { once: true }),
+  );
   Object.defineProperty(navigator, 'hardwareConcurrency', {
     value: 2 * threads,
     configurable: true,
   });
   try {
-    return await startBackend(name);
+    if (await Promise.race([startBackend(name), threadFailed])) return true;
   } finally {
     Reflect.deleteProperty(navigator, 'hardwareConcurrency');
   }
+  const factory = tf.findBackendFactory('wasm');
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', factory);
+  threads = 1;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setThreadsCount(1);
+  return startBackend(name);
 }
 
 /** How many threads XNNPACK computes on when this worker computes on wasm; null on another backend. */

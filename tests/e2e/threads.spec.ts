@@ -85,3 +85,30 @@ test('without a GPU the workers train on every core, and the header sets how man
   for (const [i, loss] of single.losses.entries())
     expect(Math.abs(loss - threaded.losses[i])).toBeLessThan(1e-4);
 });
+
+declare const encoder: import('comlink').Remote<
+  import('../../src/workers/encoder.worker.ts').EncoderWorkerApi
+>;
+
+test('where a stricter policy forbids blob: scripts, wasm starts on one thread instead of waiting', async ({
+  browser,
+}) => {
+  // The preview server's headers isolate the page; no service worker to serve the worker's script.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  // A host's policy without blob: in script-src: the pthread workers' importScripts fails.
+  let strict = '';
+  await page.route('**/assets/encoder.worker-*.js', async (route) => {
+    const response = await route.fetch();
+    const headers = response.headers();
+    strict = headers['content-security-policy'].replace(/(script-src [^;]*) blob:/, '$1');
+    await route.fulfill({ response, headers: { ...headers, 'content-security-policy': strict } });
+  });
+  await page.goto('/tests/e2e/harness/index.html');
+  await page.waitForFunction(() => 'encoder' in globalThis);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  expect(await page.evaluate(() => encoder.useBackend('wasm'))).toBe('wasm');
+  expect(strict).toContain("script-src 'self' 'wasm-unsafe-eval';");
+  expect(await page.evaluate(() => encoder.wasmThreads())).toBe(1);
+  await context.close();
+});
