@@ -47,6 +47,32 @@ const serviceWorker = VitePWA({
   },
 });
 
+/**
+ * tfjs's threaded wasm build gives each pthread worker the Emscripten factory as a Blob of
+ * `factory.toString()`. Minified, that function refers to a name outside itself (`_scriptDir`,
+ * renamed, its `typeof` guard folded away) and every pthread worker stops with a ReferenceError:
+ * the Blob gets the factory's own file, as text, instead. The dev server does not minify.
+ */
+function tfjsWasmThreadsSource(): Plugin {
+  const toString =
+    /`var WasmBackendModuleThreadedSimd = `\s*\+\s*wasmFactoryThreadedSimd\.toString\(\)/;
+  return {
+    name: 'attune-tfjs-wasm-threads-source',
+    apply: 'build',
+    transform(code, id) {
+      if (!id.includes('/@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js')) return;
+      if (!toString.test(code))
+        this.error(
+          `tfjs-backend-wasm no longer builds its pthread script as vite.config.ts expects`,
+        );
+      return (
+        "import threadedFactorySource from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw';\n" +
+        code.replace(toString, 'threadedFactorySource')
+      );
+    },
+  };
+}
+
 /** Local stand-in for the Hub, used by the end-to-end tests only (ATTUNE_HUB_MIRROR=dir). */
 function hubMirrorPlugin(): Plugin {
   const dir = process.env.ATTUNE_HUB_MIRROR;
@@ -63,7 +89,8 @@ export default defineConfig({
   plugins: [svelte(), cspMetaTag(), serviceWorker, hubMirrorPlugin()],
   server: { headers: securityHeaders(true) },
   preview: { headers: securityHeaders(false), port: 4173 },
-  worker: { format: 'es' },
+  // Worker bundles take their own plugins: tfjs (and its wasm backend) runs only in workers.
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsSource()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

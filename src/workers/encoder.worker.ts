@@ -20,7 +20,7 @@ import { loadSentenceModel, type SentenceModel } from '../lib/model/folder.ts';
 import type { ModelSource } from '../lib/model/source.ts';
 import { summarizeModel, type ModelSummary } from '../lib/model/summary.ts';
 import { probeTrainingStep, type ProbeResult } from '../lib/train/probe.ts';
-import { useBackend, type BackendName } from './tf-backend.ts';
+import { useBackend, wasmThreads, type BackendName } from './tf-backend.ts';
 
 /** A model loaded into this worker; its TensorFlow.js encoder is built on first use (embed, probe). */
 let model: SentenceModel | null = null;
@@ -87,6 +87,7 @@ async function fromHub(
 
 const api = {
   useBackend: (preferred: BackendName) => useBackend(preferred),
+  wasmThreads,
 
   async loadFromHub(
     spec: { host: string; repo: string; revision: string },

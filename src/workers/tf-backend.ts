@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -11,6 +11,7 @@ import {
   type BackendTrial,
 } from '../lib/env/backend-choice.ts';
 import { startBackend } from '../lib/env/start-backend.ts';
+import { threadsFromWorkerName } from '../lib/env/wasm-threads.ts';
 import { registerWebGPUBackend } from '../lib/env/webgpu-device.ts';
 import { probeBackends } from '../lib/env/probe.ts';
 
@@ -24,22 +25,65 @@ setWasmPaths({
 });
 
 /**
- * tfjs-backend-wasm's threaded build starts its pthread workers with `importScripts(blob:…)`,
- * which needs `blob:` in the page's `script-src`; the studio's CSP does not grant it, and the
- * backend would then wait for its threads forever. So threads stay off unless the page allows
- * them (call before the wasm backend first starts).
+ * The XNNPACK thread count the page gave this worker (its name, see `workerName`): tfjs's threaded
+ * build shares its memory with its pthread workers, a SharedArrayBuffer, which only a
+ * cross-origin isolated worker has; elsewhere the single-threaded SIMD build, as before. Both are
+ * fixed here, before the wasm backend first starts (tfjs reads them when it starts).
+ */
+let threads = globalThis.crossOriginIsolated ? threadsFromWorkerName(self.name) : 1;
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+setThreadsCount(threads);
+registerWebGPUBackend();
+
+/**
+ * For a worker the page did not name (the bench's): lets wasm start its threaded build, on every
+ * core, or not. Call before the wasm backend first starts.
  */
 export function allowWasmThreads(allowed: boolean): void {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', allowed);
-  // tfjs takes half the cores (for hyper-threads); a training worker may use them all.
   if (allowed) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
 }
-allowWasmThreads(false);
-registerWebGPUBackend();
+
+/**
+ * Starts `name`; wasm on this worker's threads. tfjs caps XNNPACK at half of
+ * `navigator.hardwareConcurrency` (backend.cc assumes two hardware threads a core), read once as
+ * the module starts: while it starts, the count it reads is twice the threads asked for.
+ *
+ * Where the threads cannot start (a host's own, stricter policy forbids their `blob:` scripts),
+ * the threaded build would wait for them forever; each failing thread's error reaches this
+ * worker's global scope instead, and wasm starts again on one thread.
+ */
+async function startWorkerBackend(name: string): Promise<boolean> {
+  if (name !== 'wasm' || threads === 1) return startBackend(name);
+  const threadFailed = new Promise<false>((resolve) =>
+    self.addEventListener('error', () => resolve(false), { once: true }),
+  );
+  Object.defineProperty(navigator, 'hardwareConcurrency', {
+    value: 2 * threads,
+    configurable: true,
+  });
+  try {
+    if (await Promise.race([startBackend(name), threadFailed])) return true;
+  } finally {
+    Reflect.deleteProperty(navigator, 'hardwareConcurrency');
+  }
+  const factory = tf.findBackendFactory('wasm');
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', factory);
+  threads = 1;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setThreadsCount(1);
+  return startBackend(name);
+}
+
+/** How many threads XNNPACK computes on when this worker computes on wasm; null on another backend. */
+export function wasmThreads(): number | null {
+  return tf.getBackend() === 'wasm' ? getThreadsCount() : null;
+}
 
 /** Switches this worker's TensorFlow.js to `preferred`, falling back to cpu when it cannot start. */
 export async function useBackend(preferred: BackendName): Promise<BackendName> {
-  if (preferred !== 'cpu' && (await startBackend(preferred))) return preferred;
+  if (preferred !== 'cpu' && (await startWorkerBackend(preferred))) return preferred;
   await startBackend('cpu');
   return 'cpu';
 }
@@ -52,5 +96,5 @@ export function useFastestBackend(
   candidates: readonly BackendName[] = PROBE_CANDIDATES,
   onTrial?: (trial: BackendTrial<BackendName>) => void,
 ): Promise<BackendChoice<BackendName>> {
-  return probeBackends([...candidates], startBackend, onTrial);
+  return probeBackends([...candidates], startWorkerBackend, onTrial);
 }

@@ -27,11 +27,18 @@ import { checkpointStorageError } from '../lib/store/quota.ts';
 import { marginLabels } from './margin-labels.ts';
 import { resolveModel } from './resolve-model.ts';
 import { withTrainingLock } from './training-lock.ts';
-import { useBackend, type BackendName } from './tf-backend.ts';
+import { useBackend, wasmThreads, type BackendName } from './tf-backend.ts';
 
 export type TrainingEvent =
   | { type: 'status'; message: string }
-  | { type: 'started'; backend: string; totalSteps: number; step: number }
+  | {
+      type: 'started';
+      backend: string;
+      /** XNNPACK's threads when the run computes on wasm; null on another backend. */
+      threads: number | null;
+      totalSteps: number;
+      step: number;
+    }
   | { type: 'step'; metrics: StepMetrics; memoryBytes: number }
   | { type: 'eval'; step: number; ndcg10: number }
   | { type: 'checkpoint'; step: number };
@@ -166,7 +173,13 @@ async function trainRun(
       },
     },
   );
-  emit({ type: 'started', backend: used, totalSteps: trainer.totalSteps, step: trainer.step });
+  emit({
+    type: 'started',
+    backend: used,
+    threads: wasmThreads(),
+    totalSteps: trainer.totalSteps,
+    step: trainer.step,
+  });
   try {
     const outcome = await session.run();
     await updateRun(db, runId, () => ({ ...snapshot(), status: outcome }));

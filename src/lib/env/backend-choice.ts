@@ -75,14 +75,18 @@ export function rankTrials<Name extends string>(
 const PROBE_VERSION = 1;
 
 /**
- * The probe's ranking holds for one browser build on one adapter; a new browser, driver or GPU
- * gets measured again.
+ * The probe's ranking holds for one browser build on one adapter, with wasm on one thread count;
+ * a new browser, driver or GPU, or another thread count, gets measured again.
  */
-export function probeCacheKey(userAgent: string, adapter: AdapterSummary | null): string {
+export function probeCacheKey(
+  userAgent: string,
+  adapter: AdapterSummary | null,
+  wasmThreads: number,
+): string {
   const gpu = adapter
     ? [adapter.vendor, adapter.architecture, adapter.device, adapter.description].join('/')
     : 'no-webgpu';
-  return `v${PROBE_VERSION}|${userAgent}|${gpu}`;
+  return `v${PROBE_VERSION}|${userAgent}|${gpu}|wasm-threads=${wasmThreads}`;
 }
 
 const choiceSchema = z.object({

@@ -10,7 +10,11 @@ export const HUB_HOSTS = ['https://huggingface.co', 'https://*.huggingface.co', 
 export const CSP_DIRECTIVES = {
   'default-src': ["'self'"],
   // 'wasm-unsafe-eval': the tfjs and onnxruntime WebAssembly backends compile their modules.
-  'script-src': ["'self'", "'wasm-unsafe-eval'"],
+  // blob:: tfjs's threaded wasm build hands each pthread worker its own script as a Blob the
+  // worker runs with `importScripts(blob:…)`; without it no thread starts and the workers compute
+  // on one (src/workers/tf-backend.ts). A blob: URL is made only by this page's own scripts, and
+  // connect-src still bounds what any script reaches (README, Privacy).
+  'script-src': ["'self'", "'wasm-unsafe-eval'", 'blob:'],
   'worker-src': ["'self'", 'blob:'],
   'connect-src': ["'self'", ...HUB_HOSTS],
   // Svelte transitions and uPlot set inline styles.

@@ -11,6 +11,7 @@ import {
   type BackendPreference,
   type BackendTrial,
 } from '../env/backend-choice.ts';
+import { wasmThreads } from './wasm-threads.svelte.ts';
 import { spawnEnvWorker, type WorkerHandle } from '../../workers/spawn.ts';
 import type { EnvWorkerApi } from '../../workers/env.worker.ts';
 
@@ -67,7 +68,7 @@ export class EnvironmentState {
         this.error = `Could not probe WebGPU: ${(e as Error).message}`;
       }
       this.target = describeComputeTarget(adapter);
-      const key = probeCacheKey(navigator.userAgent, adapter);
+      const key = probeCacheKey(navigator.userAgent, adapter, wasmThreads.applied);
       this.choice = cachedChoice(localStorage.getItem(CHOICE_STORAGE_KEY), key);
       if (!this.choice) {
         this.choice = await probeWithDeadline(worker, this.target);

@@ -24,6 +24,8 @@ export interface LiveRun {
   phase: LivePhase;
   message: string;
   backend: string;
+  /** The wasm backend's threads in the worker (null on another backend, or not started yet). */
+  threads: number | null;
   totalSteps: number;
   step: number;
   steps: number[];
@@ -142,6 +144,7 @@ class TrainingState {
       phase: 'loading',
       message: 'Starting the training worker…',
       backend: '',
+      threads: null,
       totalSteps: run.totalSteps,
       step: run.step,
       steps: run.history.map((h) => h[0]),
@@ -250,6 +253,7 @@ class TrainingState {
       else if (e.type === 'started') {
         Object.assign(next, {
           backend: e.backend,
+          threads: e.threads,
           totalSteps: e.totalSteps,
           step: e.step,
           message: 'Training…',

@@ -27,23 +27,25 @@ const CHOICE: BackendChoice<'wasm' | 'cpu' | 'webgpu'> = {
 };
 
 describe('the cached backend choice', () => {
-  it('is keyed by browser build and adapter, so a new one is measured again', () => {
-    const key = probeCacheKey(UA, SWIFTSHADER);
-    expect(key).toBe(`v1|${UA}|google/swiftshader//`);
-    expect(probeCacheKey(UA, null)).toBe(`v1|${UA}|no-webgpu`);
-    expect(probeCacheKey(UA.replace('156', '157'), SWIFTSHADER)).not.toBe(key);
-    expect(probeCacheKey(UA, { ...SWIFTSHADER, vendor: 'nvidia' })).not.toBe(key);
+  it('is keyed by browser build, adapter and wasm thread count, so a new one is measured again', () => {
+    const key = probeCacheKey(UA, SWIFTSHADER, 2);
+    expect(key).toBe(`v1|${UA}|google/swiftshader//|wasm-threads=2`);
+    expect(probeCacheKey(UA, null, 1)).toBe(`v1|${UA}|no-webgpu|wasm-threads=1`);
+    expect(probeCacheKey(UA.replace('156', '157'), SWIFTSHADER, 2)).not.toBe(key);
+    expect(probeCacheKey(UA, { ...SWIFTSHADER, vendor: 'nvidia' }, 2)).not.toBe(key);
+    // wasm on another thread count may rank differently: measured again.
+    expect(probeCacheKey(UA, SWIFTSHADER, 1)).not.toBe(key);
   });
 
   it('round-trips for its own key and is ignored for another', () => {
-    const key = probeCacheKey(UA, SWIFTSHADER);
+    const key = probeCacheKey(UA, SWIFTSHADER, 2);
     const text = serializeChoice(key, CHOICE);
     expect(cachedChoice(text, key)).toEqual(CHOICE);
-    expect(cachedChoice(text, probeCacheKey(UA, null))).toBeNull();
+    expect(cachedChoice(text, probeCacheKey(UA, null, 1))).toBeNull();
   });
 
   it('is ignored when missing or damaged instead of failing the start-up', () => {
-    const key = probeCacheKey(UA, null);
+    const key = probeCacheKey(UA, null, 1);
     expect(cachedChoice(null, key)).toBeNull();
     expect(cachedChoice('{"key":', key)).toBeNull();
     expect(cachedChoice(JSON.stringify({ key, choice: { backend: 'tpu' } }), key)).toBeNull();
