@@ -31,6 +31,12 @@ export interface MemoryEstimateOptions {
   recompute?: boolean;
   /** Elements of the largest trained tensor (the word embeddings, unless frozen or LoRA); default 0. */
   largestTrainable?: number;
+  /**
+   * Encoder passes whose dense word-embedding gradients `[V, H]` autodiff sums at the end of
+   * backward: one per column where the plain step embeds each column on its own (every backend
+   * but WebGPU) and the table trains; default 1 (nothing beyond the gradient itself).
+   */
+  wordEmbeddingPasses?: number;
 }
 
 /** Bytes, by what holds them. */
@@ -70,13 +76,15 @@ const BACKWARD_TRANSIENTS = 0.4;
 
 /**
  * The heap's fragmentation, as a share of the gradients and moments (12 bytes per trained
- * parameter). Measured on wasm, at the second step (the heap then holds step 1's layout and
- * never shrinks): a bge-base-shaped CLI run, batch 32 × 128 tokens, GradCache 8, gradient
- * checkpointing, grew the heap to 3.11 GB where the tensors planned without it come to 2.40 GB:
- * 0.71 / 1.31 = 0.54;
- * at 32 × 16 tokens, 2.84 GB against 2.27 GB of tensors at their peak (`tf.profile`): 0.44; a
- * 4 × 384 encoder, 606 MB against 504 MB: 0.45. LoRA's few trained parameters add next to
- * nothing (its bge-base run: 2.18 GB measured). Rounded up so that the plan stays above the heap.
+ * parameter). Measured on wasm at the second step (the heap then holds step 1's layout, and it
+ * never shrinks), with gradient checkpointing:
+ *   bge-base shape, 32 × 128 tokens, GradCache 8 (the CLI run): heap 3.11 GB, the plan's tensors
+ *     2.40 GB → 0.71 / 1.31 = 0.54;
+ *   bge-base shape, 32 × 16 tokens, GradCache 8: heap 2.84 GB, `tf.profile` peak 2.27 GB → 0.44;
+ *     without GradCache: heap 2.98 GB, the plan's tensors 2.21 GB → 0.59;
+ *   4 × 384 encoder, 32 × 128 tokens, GradCache 8: heap 606 MB, `tf.profile` peak 504 MB → 0.45.
+ * LoRA's few trained parameters add next to nothing (its bge-base CLI run: 2.18 GB measured, the
+ * plan's tensors 2.21 GB). Rounded up so that the plan stays above the heap.
  */
 const HEAP_FRAGMENTATION = 0.6;
 
@@ -103,7 +111,9 @@ const ADAMW_RUN = 2 ** 24;
  * is alive again while it is recomputed. GradCache adds its cache of every text's embedding and
  * that embedding's gradient (2 · B·c · H), and while it replays a mini-batch, that mini-batch's
  * gradients sit beside their running sum (4 · P_t more). Backward's own transients are a measured
- * share of the tape (BACKWARD_TRANSIENTS). AdamW writes each run of ≤ 2²⁴ values (or one larger
+ * share of the tape (BACKWARD_TRANSIENTS). A plain step that embeds each of c columns in a pass
+ * of its own gets c dense word-embedding gradients, alive with their sum: 4 · c · V·H more.
+ * AdamW writes each run of ≤ 2²⁴ values (or one larger
  * tensor alone) as new weights and moments before it frees the old: 3 · 4 · run bytes, which is
  * the step's peak instead when it exceeds the tape and backward's workspace. Parameter-sized
  * tensors made and freed every step fragment the heap by a measured share of the gradients and
@@ -127,9 +137,11 @@ export function estimateTrainingMemory(
   const gradients = trainable * FLOAT32;
   const tape = FLOAT32 * inFlight * T * perToken;
   const activations = tape + FLOAT32 * cache;
+  const passes = options.wordEmbeddingPasses ?? 1;
   const backward =
     (options.miniBatch ? gradients : 0) +
-    FLOAT32 * Math.round((BACKWARD_TRANSIENTS * tape) / FLOAT32);
+    FLOAT32 * Math.round((BACKWARD_TRANSIENTS * tape) / FLOAT32) +
+    (passes > 1 && shape.vocabSize ? FLOAT32 * passes * shape.vocabSize * H : 0);
   const adamwRun =
     3 * FLOAT32 * Math.max(Math.min(ADAMW_RUN, trainable), options.largestTrainable ?? 0);
   const workspace = Math.max(backward, adamwRun - activations);
@@ -232,6 +244,14 @@ function estimateFor(ctx: PlanContext, s: PlanSettings, recompute: boolean) {
     extraWeights: lora,
     recompute,
     largestTrainable: lora || s.freezeEmbeddings ? 0 : shape.vocabSize * shape.hiddenSize,
+    // The plain step's pass per column (`StepOptions.columnsInOnePass`: one pass on WebGPU only).
+    wordEmbeddingPasses:
+      lora ||
+      s.freezeEmbeddings ||
+      (s.miniBatch !== null && s.miniBatch < s.batchSize) ||
+      ctx.budget.backend === 'webgpu'
+        ? 1
+        : ctx.columns,
   });
   return { ...estimate, seqLength };
 }

@@ -71,6 +71,35 @@ describe('estimateTrainingMemory', () => {
     expect(big.activations + big.workspace).toBe(3 * 4 * 96_000_768);
   });
 
+  it('a pass per column keeps each pass’s dense word-embedding gradient beside their sum', () => {
+    const shape = { ...MINILM, vocabSize: 30522 };
+    const one = estimateTrainingMemory(shape, { batchSize: 8, seqLength: 64 });
+    const two = estimateTrainingMemory(shape, {
+      batchSize: 8,
+      seqLength: 64,
+      wordEmbeddingPasses: 2,
+    });
+    expect(two.workspace - one.workspace).toBe(4 * 2 * 30522 * 384);
+    // The plan: wasm embeds each column on its own, WebGPU in one pass; GradCache's replays and
+    // LoRA (the table frozen) have one gradient or none.
+    const ctx: PlanContext = {
+      shape,
+      modelMaxSeqLength: 256,
+      longestText: 64,
+      columns: 3,
+      budget: memoryBudget('wasm', 0),
+    };
+    const onWebgpu = { ...ctx, budget: memoryBudget('webgpu', 0) };
+    const plain = resolveTrainConfig({ batchSize: 8 });
+    expect(planTraining(ctx, plain).workspace - planTraining(onWebgpu, plain).workspace).toBe(
+      4 * 3 * 30522 * 384,
+    );
+    for (const patch of [{ miniBatch: 4 }, { loraRank: 8 }, { freezeEmbeddings: true }]) {
+      const config = resolveTrainConfig({ batchSize: 8, ...patch });
+      expect(planTraining(ctx, config).total).toBe(planTraining(onWebgpu, config).total);
+    }
+  });
+
   it('a hard-negative column adds a third of the texts; doubling the length more than doubles it', () => {
     const pairs = estimateTrainingMemory(MINILM, { batchSize: 8, seqLength: 64 });
     const triplets = estimateTrainingMemory(MINILM, { batchSize: 8, seqLength: 64, columns: 3 });
