@@ -105,7 +105,9 @@ function spec(shape: ShapeSpec, backend: string, route: KernelRoute, softwareGpu
     skip:
       TOO_SLOW[key] ??
       (backend === 'webgpu' && softwareGpu ? TOO_SLOW_ON_SOFTWARE_GPU[key] : undefined) ??
-      (onCpu && GPU_SHAPES.has(shape.id) ? 'sized for a GPU: minutes per step here' : undefined),
+      (onCpu && GPU_SHAPES.has(shape.id)
+        ? `sized for a GPU: minutes per step here${backend === 'wasm' ? `; see its -gradcache and -lora rows` : ''}`
+        : undefined),
   };
 }
 
