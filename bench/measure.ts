@@ -13,13 +13,13 @@ export interface MeasureOptions {
   warmup: number;
   /** Timed steps at most (0: only the instrumented step, for memory)… */
   steps: number;
+  /** …and no more once this many milliseconds have gone (at least one timed step is always taken). */
+  budgetMs: number;
   /**
    * With `steps` 0, time the instrumented step itself: where a step takes minutes (bge-base on a
    * CPU) the first step is the one measured, moments allocation and tf.profile's bookkeeping in it.
    */
   timeInstrumented?: boolean;
-  /** …and no more once this many milliseconds have gone (at least one timed step is always taken). */
-  budgetMs: number;
   /** GradCache mini-batch; null = the plain step. */
   miniBatch: number | null;
   /** LoRA rank (default targets query, value); null = full fine-tuning. */
