@@ -78,7 +78,8 @@ export async function runInChromium(
       adapter = await page.evaluate(() => bench.adapter());
       const count = await page.evaluate(() => bench.wasmThreads());
       const threaded = batch.wasmThreads > 1;
-      if (threaded && count !== null) {
+      // Once: the real-size rows' pages are threaded too.
+      if (threaded && count !== null && matmul.length === 0) {
         threads = count;
         const figures = await page.evaluate(([s, n]) => bench.matmul(s, n), [
           [...MATMUL_SHAPE],

@@ -3,6 +3,8 @@ import type { TrainingPair } from '../src/lib/data/pairs.ts';
 import { SentenceEncoder } from '../src/lib/model/encoder.ts';
 import type { SentenceModel } from '../src/lib/model/folder.ts';
 import { resolveTrainConfig } from '../src/lib/train/config.ts';
+import { memoryBudget, planTraining } from '../src/lib/train/memory-plan.ts';
+import { planContext } from '../src/lib/train/plan-context.ts';
 import { Trainer } from '../src/lib/train/trainer.ts';
 
 export interface MeasureOptions {
@@ -13,13 +15,22 @@ export interface MeasureOptions {
   steps: number;
   /** …and no more once this many milliseconds have gone (at least one timed step is always taken). */
   budgetMs: number;
+  /**
+   * With `steps` 0, time the instrumented step itself: where a step takes minutes (bge-base on a
+   * CPU) the first step is the one measured, moments allocation and tf.profile's bookkeeping in it.
+   */
+  timeInstrumented?: boolean;
   /** GradCache mini-batch; null = the plain step. */
   miniBatch: number | null;
+  /** LoRA rank (default targets query, value); null = full fine-tuning. */
+  loraRank: number | null;
 }
 
 export interface StepFigures {
   /** Median wall time of one full training step (sample, tokenize, forward, backward, clip, AdamW). */
   msPerStep: number;
+  /** The time is the first step's, instrumented (`timeInstrumented`), not a steady-state median. */
+  firstStep: boolean;
   /** Every timed step, in order. */
   samplesMs: number[];
   /**
@@ -44,6 +55,10 @@ export interface StepFigures {
   residentBytes: number;
   /** wasm only: the WebAssembly heap after the instrumented step (it never shrinks: a high-water mark). */
   heapBytes: number | null;
+  /** The memory plan's total for this run (what the CLI and the Train page print before it starts). */
+  planBytes: number;
+  /** Gradient checkpointing, switched on as the CLI and the studio do when the plan needs it to fit. */
+  recompute: boolean;
   losses: number[];
 }
 
@@ -104,32 +119,49 @@ export async function measureTraining(
 ): Promise<StepFigures> {
   // tf.memory() counts every tensor alive; earlier measurements may have left some behind.
   const baseline = tf.memory().numBytes;
-  const encoder = new SentenceEncoder(model);
-  const trainer = new Trainer(
-    encoder,
-    pairs,
-    resolveTrainConfig({
-      batchSize: options.batch,
-      steps: 1_000_000,
-      miniBatch: options.miniBatch,
-    }),
+  const config = resolveTrainConfig({
+    batchSize: options.batch,
+    steps: 1_000_000,
+    miniBatch: options.miniBatch,
+    loraRank: options.loraRank,
+  });
+  // The plan the CLI and the training worker make before a run, with its gradient checkpointing.
+  const plan = planTraining(
+    planContext(model, pairs, memoryBudget(tf.getBackend(), baseline)),
+    config,
   );
+  if (!plan.fits) throw new Error(`the memory plan refuses this run: it ${plan.problem}`);
+  const encoder = new SentenceEncoder(model);
+  encoder.recompute = plan.recompute;
+  const trainer = new Trainer(encoder, pairs, config);
   const losses: number[] = [];
+  const samplesMs: number[] = [];
+  const cpuMs: number[] = [];
+  const timeInstrumented = options.steps === 0 && options.timeInstrumented === true;
+  // tf.profile checks every kernel's output for NaN by reading it back: not in a timed step.
+  const checks = tf.env().getBool('CHECK_COMPUTATION_FOR_ERRORS');
   try {
     for (let i = 0; i < options.warmup; i++) losses.push((await trainer.trainStep()).loss);
 
-    // One instrumented step: dispatches counted, memory profiled (it runs slower, so it is not timed).
+    // One instrumented step: dispatches counted, memory profiled (it runs slower, so it is not
+    // timed unless it is the only step).
+    if (timeInstrumented) tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
+    const t0 = performance.now();
+    const cpu0 = cpuMicros();
     const [profile, gpuDispatches] = await countingGpuDispatches(() =>
       tf.profile(async () => {
         losses.push((await trainer.trainStep()).loss);
       }),
     );
+    if (timeInstrumented) {
+      samplesMs.push(performance.now() - t0);
+      if (cpu0 !== null) cpuMs.push((cpuMicros()! - cpu0) / 1000);
+    }
+    tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', checks);
     const kernelsPerStep = dispatches(profile);
     const residentBytes = tf.memory().numBytes - baseline;
     const heapBytes = wasmHeapBytes();
 
-    const samplesMs: number[] = [];
-    const cpuMs: number[] = [];
     const started = performance.now();
     while (
       samplesMs.length < options.steps &&
@@ -144,6 +176,7 @@ export async function measureTraining(
     const msPerStep = samplesMs.length ? median(samplesMs) : NaN;
     return {
       msPerStep,
+      firstStep: timeInstrumented,
       samplesMs,
       cpuMsPerStep: cpuMs.length ? median(cpuMs) : null,
       pairsPerSecond: (options.batch * 1000) / msPerStep,
@@ -152,9 +185,12 @@ export async function measureTraining(
       peakBytes: profile.peakBytes - baseline,
       residentBytes,
       heapBytes,
+      planBytes: plan.total,
+      recompute: plan.recompute,
       losses,
     };
   } finally {
+    tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', checks);
     trainer.dispose();
     encoder.dispose();
   }

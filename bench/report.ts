@@ -91,28 +91,39 @@ export function markdownTable(report: BenchReport): string {
   const cuda = report.pytorch.cuda?.ok;
   const vs = `× PyTorch ${plural(report.threads, 'thread')}`;
   const lines = [
-    `| shape | where | backend | route | wall ms/step | CPU ms/step | pairs/s | kernels/step (GPU dispatches) | matmul GFLOP/s | peak MB | ${vs} (CPU) | ${vs} (wall) |${cuda ? ' × PyTorch CUDA (wall) |' : ''}`,
-    `| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${cuda ? ' ---: |' : ''}`,
+    `| shape | where | backend | route | wall ms/step | CPU ms/step | pairs/s | kernels/step (GPU dispatches) | matmul GFLOP/s | peak MB | weights + AdamW MB | ${vs} (CPU) | ${vs} (wall) |${cuda ? ' × PyTorch CUDA (wall) |' : ''}`,
+    `| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${cuda ? ' ---: |' : ''}`,
   ];
   for (const r of report.results) {
     const head = `| ${r.id} | ${r.platform} | ${r.backend} | ${r.route}`;
     if (!r.figures) {
       const why = r.skipped ? `skipped: ${r.skipped}` : `fails: ${r.error}`;
-      lines.push(`${head} | — | — | — | — | — | — | ${why} | |${cuda ? ' |' : ''}`);
+      lines.push(`${head} | — | — | — | — | — | — | — | ${why} | |${cuda ? ' |' : ''}`);
       continue;
     }
     const f = r.figures;
     const timed = !Number.isNaN(f.msPerStep);
     const torch = torchOf(report, r.id);
-    const peak = `${fmt(f.peakBytes / 2 ** 20)}${f.heapBytes ? ` (heap ${fmt(f.heapBytes / 2 ** 20)})` : ''}`;
+    const mb = (bytes: number) => fmt(bytes / 2 ** 20);
+    const notes = [
+      ...(f.heapBytes ? [`heap ${mb(f.heapBytes)}`] : []),
+      ...(r.miniBatch || r.lora ? [`plan ${mb(f.planBytes)}`] : []),
+      ...(f.recompute ? ['checkpointing'] : []),
+    ];
+    const peak = `${mb(f.peakBytes)}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     const row = [
       head,
-      timed ? ms(f.msPerStep) : '— (1 profiled step)',
+      !timed
+        ? '— (1 profiled step)'
+        : f.firstStep
+          ? `${ms(f.msPerStep)} (1st step)`
+          : ms(f.msPerStep),
       f.cpuMsPerStep === null ? '—' : ms(f.cpuMsPerStep),
       timed ? fmt(f.pairsPerSecond, 1) : '—',
       `${fmt(f.kernelsPerStep)}${f.gpuDispatches === null ? '' : ` (${fmt(f.gpuDispatches)})`}`,
       r.backend === 'webgpu' ? gflops(report, r.id, 2, f.msPerStep) : '—',
       peak,
+      mb(f.residentBytes),
       ratio(f.cpuMsPerStep, torch?.cpuMsPerStep),
       timed ? ratio(f.msPerStep, torch?.msPerStep) : '—',
     ];
@@ -127,7 +138,7 @@ export function markdownTable(report: BenchReport): string {
   for (const [threads, outcome] of Object.entries(report.pytorch)) {
     if (!outcome.ok) {
       lines.push(
-        `| all | PyTorch, ${threads} thread(s) | | | — | — | — | — | — | — | skipped: ${outcome.reason} | |${cuda ? ' |' : ''}`,
+        `| all | PyTorch, ${threads} thread(s) | | | — | — | — | — | — | — | — | skipped: ${outcome.reason} | |${cuda ? ' |' : ''}`,
       );
       continue;
     }
@@ -139,7 +150,7 @@ export function markdownTable(report: BenchReport): string {
           : `PyTorch ${outcome.run.torch}, ${threads} thread(s)`;
       const rate = threads === 'cuda' ? gflops(report, t.id, 2, t.msPerStep) : '—';
       lines.push(
-        `| ${t.id} | ${where} | ${threads === 'cuda' ? 'CUDA' : 'CPU'} | — | ${ms(t.msPerStep)} | ${ms(t.cpuMsPerStep)} | ${fmt(t.pairsPerSecond, 1)} | ${fmt(t.opsPerStep)} ATen ops | ${rate} | — | ${ratio(t.cpuMsPerStep, same?.cpuMsPerStep)} | ${ratio(t.msPerStep, same?.msPerStep)} |${cuda ? ' — |' : ''}`,
+        `| ${t.id} | ${where} | ${threads === 'cuda' ? 'CUDA' : 'CPU'} | — | ${ms(t.msPerStep)} | ${ms(t.cpuMsPerStep)} | ${fmt(t.pairsPerSecond, 1)} | ${fmt(t.opsPerStep)} ATen ops | ${rate} | — | — | ${ratio(t.cpuMsPerStep, same?.cpuMsPerStep)} | ${ratio(t.msPerStep, same?.msPerStep)} |${cuda ? ' — |' : ''}`,
       );
     }
   }

@@ -6,7 +6,10 @@
  * AdamW) per model shape × backend × kernel route, in Node (cpu, wasm, and webgpu through Dawn)
  * and in a Chromium worker (webgpu, wasm), next to the same step in PyTorch on this CPU, and on
  * CUDA when this machine's torch has it. Shapes `minilm-32x128` and `bge-base` are the GPU
- * comparison's (batch 32 × 128 tokens); `--fp32-peak-tflops` (the GPU's datasheet figure) adds
+ * comparison's (batch 32 × 128 tokens); on wasm (Node and the Chromium worker) they add the
+ * real-size rows instead, full fine-tuning with GradCache mini-batch 8 and LoRA rank 16, one first
+ * step each, s/step and peak memory (`realSizeSpecs`: a bge-base step is minutes on a CPU, so
+ * only when `--shapes` names them); `--fp32-peak-tflops` (the GPU's datasheet figure) adds
  * the share of it the matmuls reach. `stock` rows are tfjs's own op
  * chains (before), `attune` rows our kernels (after). The `sample` rows train the studio's sample
  * dataset with the Train page's defaults: the pairs/s a newcomer sees. Slow combinations are time-boxed or
@@ -26,13 +29,7 @@ import { startBackend } from '../src/lib/env/start-backend.ts';
 import type { KernelRoute } from '../src/lib/kernels/index.ts';
 import { loadSentenceModel } from '../src/lib/model/folder.ts';
 import { runInChromium, type BrowserBatch } from './browser.ts';
-import {
-  MINILM_LARGE_BATCH,
-  runCase,
-  type CaseResult,
-  type CaseSpec,
-  type Fixture,
-} from './cases.ts';
+import { realSizeSpecs, runCase, type CaseResult, type CaseSpec, type Fixture } from './cases.ts';
 import { matmulFigures } from './matmul.ts';
 import { parseFixturePairs, SHAPES, type ShapeSpec } from './models.ts';
 import { MATMUL_SHAPE, runPytorch } from './pytorch.ts';
@@ -104,29 +101,21 @@ function spec(shape: ShapeSpec, backend: string, route: KernelRoute, softwareGpu
     steps: slowGpu || cpuMinilm ? 1 : plan.steps,
     budgetMs: plan.budgetMs,
     miniBatch: null,
+    lora: null,
     skip:
       TOO_SLOW[key] ??
       (backend === 'webgpu' && softwareGpu ? TOO_SLOW_ON_SOFTWARE_GPU[key] : undefined) ??
-      (onCpu && GPU_SHAPES.has(shape.id) ? 'sized for a GPU: minutes per step here' : undefined),
+      (onCpu && GPU_SHAPES.has(shape.id)
+        ? `sized for a GPU: minutes per step here${backend === 'wasm' ? `; see its -gradcache and -lora rows` : ''}`
+        : undefined),
   };
 }
 
 const shapes = Object.values(SHAPES).filter((s) => shapeIds.has(s.id));
 
 function nodeSpecs(softwareGpu: boolean | null): CaseSpec[] {
-  const specs: CaseSpec[] = [];
-  // First, so the wasm heap's high-water mark is this case's own.
-  if (shapeIds.has('minilm') && backendIds.has('wasm'))
-    specs.push({
-      id: 'minilm-32x128-gradcache',
-      shape: MINILM_LARGE_BATCH,
-      backend: 'wasm',
-      route: 'attune',
-      warmup: 0,
-      steps: 0,
-      budgetMs: 0,
-      miniBatch: 8,
-    });
+  // First, so the wasm heap's high-water mark is these cases' own.
+  const specs = backendIds.has('wasm') ? realSizeSpecs(shapeIds, 'wasm') : [];
   const backends = ['cpu', 'wasm', ...(softwareGpu === null ? [] : ['webgpu'])];
   for (const shape of shapes)
     for (const backend of backends.filter((b) => backendIds.has(b)))
@@ -143,7 +132,8 @@ async function nodeGpu(): Promise<boolean | null> {
 
 /**
  * webgpu, then wasm on one thread (the studio's CSP), then wasm's threaded build on `threads`
- * threads (a CSP allowing it).
+ * threads (a CSP allowing it); then the real-size rows (bge-base, MiniLM at 32 × 128) on the
+ * threaded build as in Node, each on a page of its own so that its wasm heap is its own.
  */
 function chromiumBatches(): BrowserBatch[] {
   const single = shapes.flatMap((s) => [
@@ -156,6 +146,9 @@ function chromiumBatches(): BrowserBatch[] {
       wasmThreads: threads,
       specs: shapes.filter((s) => s.id !== 'sample').map((s) => spec(s, 'wasm', 'attune')),
     },
+    ...realSizeSpecs(shapeIds, 'wasm')
+      .filter((s) => s.timeInstrumented)
+      .map((s) => ({ wasmThreads: threads, specs: [s] })),
   ];
 }
 

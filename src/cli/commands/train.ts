@@ -193,8 +193,9 @@ function checkMemory(
 
 /** The plan's figures for the report, in bytes. */
 function planSummary(plan: MemoryPlan) {
-  const { weights, gradients, optimizer, activations, workspace, total, recompute } = plan;
-  return { weights, gradients, optimizer, activations, workspace, total, recompute };
+  const { weights, gradients, optimizer, activations, workspace, fragmentation, total, recompute } =
+    plan;
+  return { weights, gradients, optimizer, activations, workspace, fragmentation, total, recompute };
 }
 
 /** For margin-mse: the rows labelled by the cross-encoder, or by the data's score column. */
