@@ -18,7 +18,8 @@ import { sniffDataset } from '../lib/data/sniff.ts';
 import { CliError, EXIT } from './args.ts';
 import { directorySource } from './fs-source.ts';
 import { adapterIsSoftware, installNodeWebGPU } from './node-webgpu.ts';
-import { MAX_WASM_THREADS, startWasm } from './wasm-threads.ts';
+import { MAX_WASM_THREADS } from '../lib/env/wasm-threads.ts';
+import { startWasm } from './wasm-threads.ts';
 
 /** A file's bytes, or a CliError (exit 2) naming it. */
 export async function readInput(path: string): Promise<Uint8Array> {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { MAX_WASM_THREADS } from '../lib/env/wasm-threads.ts';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import { startBackend } from '../lib/env/start-backend.ts';
@@ -28,8 +29,6 @@ const BUNDLE_PRELUDE =
   "var require$$0 = require('fs'), require$$1 = require('path'), require$$3 = require('perf_hooks'), require$$4 = require('os'), commonjsGlobal = globalThis;\n";
 /** Appended to the pthread worker's script: `importScripts` receives the main script's text. */
 const WORKER_EPILOGUE = '\nglobalThis.importScripts = (source) => (0, eval)(source);\n';
-/** tfjs pre-creates 8 pthread workers and never gives XNNPACK more. */
-export const MAX_WASM_THREADS = 8;
 
 type WorkerClass = new (
   url: string | URL,
