@@ -142,10 +142,8 @@ function chromiumBatches(): BrowserBatch[] {
   ]);
   return [
     { wasmThreads: 1, specs: single },
-    {
-      wasmThreads: threads,
-      specs: shapes.filter((s) => s.id !== 'sample').map((s) => spec(s, 'wasm', 'attune')),
-    },
+    // The sample rows at every core too: the studio's epoch time before and after threads.
+    { wasmThreads: threads, specs: shapes.map((s) => spec(s, 'wasm', 'attune')) },
     ...realSizeSpecs(shapeIds, 'wasm')
       .filter((s) => s.timeInstrumented)
       .map((s) => ({ wasmThreads: threads, specs: [s] })),
