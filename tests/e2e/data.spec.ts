@@ -372,10 +372,13 @@ test('an import that overflows the storage quota says so and keeps the earlier d
 }) => {
   const file = syntheticCsv('quota.csv', 60_000);
   const origin = new URL(baseURL!).origin;
-  // 1 MB for the whole site: room for the sample, not for 7 MB more. The quota is set before the
-  // studio first opens its database: set later, Chromium enforced it only after several writes.
+  // 512 KB for the whole site: room for the sample (one write of 374 pairs, about 100 KB), not for
+  // one write of the import (8,000 pairs, about 1 MB). Chromium 150 and later check a write against
+  // the quota but count earlier writes to an in-memory profile late or not at all, so the test
+  // relies on one write overflowing, which every version refuses. The quota is set before the
+  // studio first opens its database: set later, Chromium does not apply it to that database.
   const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 << 20 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 << 19 });
   await page.goto('/#/data');
   await page.getByRole('button', { name: SAMPLE_BUTTON }).click();
   await expect(outcome(page)).toContainText('Imported “Fasteners catalogue (sample)”');
