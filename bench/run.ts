@@ -131,15 +131,17 @@ async function nodeGpu(): Promise<boolean | null> {
 }
 
 /**
- * webgpu, then wasm on one thread (the studio's CSP), then wasm's threaded build on `threads`
+ * Of the `--backends` asked for: webgpu, then wasm on one thread (the studio's CSP), then wasm's threaded build on `threads`
  * threads (a CSP allowing it); then the real-size rows (bge-base, MiniLM at 32 × 128) on the
  * threaded build as in Node, each on a page of its own so that its wasm heap is its own.
  */
 function chromiumBatches(): BrowserBatch[] {
+  const wasm = backendIds.has('wasm');
   const single = shapes.flatMap((s) => [
-    ...routesOf(s).map((route) => spec(s, 'webgpu', route)),
-    spec(s, 'wasm', 'attune'),
+    ...(backendIds.has('webgpu') ? routesOf(s).map((route) => spec(s, 'webgpu', route)) : []),
+    ...(wasm ? [spec(s, 'wasm', 'attune')] : []),
   ]);
+  if (!wasm) return [{ wasmThreads: 1, specs: single }];
   return [
     { wasmThreads: 1, specs: single },
     // The sample rows at every core too: the studio's epoch time before and after threads.
