@@ -4,8 +4,10 @@ import { chunksOf } from './chunks.ts';
 import { fused } from './route.ts';
 
 /**
- * One AdamW step over every parameter with `torch.optim.AdamW`'s arithmetic:
+ * One AdamW step over every parameter with `torch.optim.AdamW`'s arithmetic, on gradients scaled
+ * by gradient clipping's coefficient c as they are read:
  *
+ *   g ← g·c                         (torch's in-place `mul_` in `clip_grad_norm_`; c = 1: none)
  *   p ← p·(1 − lr·λ)
  *   m ← β₁m + (1−β₁)g ;  v ← β₂v + (1−β₂)g²
  *   p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
@@ -25,6 +27,8 @@ export interface AdamWHyper {
   eps: number;
   /** 1-based step count, for the bias corrections. */
   step: number;
+  /** c, the factor of every gradient (`clip_grad_norm_`'s clamped coefficient, float32; 1 = none). */
+  gradScale: number;
 }
 
 export interface AdamWSlot {
@@ -51,9 +55,10 @@ function update(
   const stepSize = h.lr / (1 - b1 ** h.step);
   const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** h.step);
   const shrink = 1 - h.lr * decay;
+  const c = h.gradScale;
   // Locals rounded as the stored values are, so the update reads what torch reads.
   for (let i = 0; i < p.length; i++) {
-    const gi = g[i];
+    const gi = Math.fround(g[i] * c);
     const mi = Math.fround(b1 * m[i] + (1 - b1) * gi);
     const vi = Math.fround(b2 * v[i] + (1 - b2) * gi * gi);
     m2[i] = mi;
@@ -106,10 +111,11 @@ for (const backendName of ARRAY_BACKENDS) {
 
 /** The stock op chain for one parameter: new tensors, assigned back. */
 function stockUpdate(slot: AdamWSlot, h: AdamWHyper): void {
-  const { param: p, grad: g, m: mVar, v: vVar } = slot;
+  const { param: p, m: mVar, v: vVar } = slot;
   const stepSize = h.lr / (1 - h.beta1 ** h.step);
   const bc2Sqrt = Math.sqrt(1 - h.beta2 ** h.step);
   tf.tidy(() => {
+    const g = h.gradScale === 1 ? slot.grad : tf.mul(slot.grad, h.gradScale);
     const decayed = slot.weightDecay ? tf.mul(p, 1 - h.lr * slot.weightDecay) : p;
     const m = tf.add(tf.mul(mVar, h.beta1), tf.mul(g, 1 - h.beta1));
     const v = tf.add(tf.mul(vVar, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
@@ -138,7 +144,11 @@ function fusedUpdate(slots: AdamWSlot[], h: AdamWHyper): void {
     inputs[`m${i}`] = s.m;
     inputs[`v${i}`] = s.v;
   });
-  const attrs: Attrs = { ...h, decays: slots.map((s) => s.weightDecay) };
+  const attrs: Attrs = {
+    ...h,
+    gradScale: Math.fround(h.gradScale),
+    decays: slots.map((s) => s.weightDecay),
+  };
   const out = tf
     .engine()
     .runKernel(

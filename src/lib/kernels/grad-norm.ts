@@ -1,18 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerArrayKernel, runKernel, type Values } from './arrays.ts';
-import { chunksOf } from './chunks.ts';
 import { fused } from './route.ts';
 
 /**
- * The two halves of `torch.nn.utils.clip_grad_norm_` as one dispatch each:
+ * The norm of `torch.nn.utils.clip_grad_norm_` in one dispatch:
  *
  *   norm = ‖(‖g₁‖, ‖g₂‖, …)‖₂      (each parameter's norm in float32, then the norm of the norms)
- *   gᵢ ← gᵢ · coef                  (every gradient, one float32 product per value)
  *
- * The stock chains take two dispatches per parameter for the norm and one for each product.
+ * The stock chain takes two dispatches per parameter. The product gᵢ · coef is AdamW's
+ * (`gradScale` in adamw.ts), made as it reads each gradient.
  */
 const GLOBAL_NORM = 'AttuneGlobalNorm';
-const SCALE = 'AttuneScale';
 
 /**
  * Σx² in float64 over four running sums: torch sums float32 lanes, so the two agree to float32
@@ -47,21 +45,6 @@ registerArrayKernel({
   },
 });
 
-interface ScaleAttrs {
-  factor: number;
-}
-
-registerArrayKernel<ScaleAttrs>({
-  name: SCALE,
-  outputs: (inputs) => inputs.map((t) => ({ shape: t.shape, dtype: 'float32' as const })),
-  compute(inputs, outputs, { factor }) {
-    inputs.forEach(({ values: x }, k) => {
-      const y = outputs[k];
-      for (let i = 0; i < x.length; i++) y[i] = x[i] * factor;
-    });
-  },
-});
-
 const named = (tensors: tf.Tensor[]) => Object.fromEntries(tensors.map((t, i) => [`x${i}`, t]));
 
 /** The L2 norm of all `tensors` taken together, as a float32 scalar (0 for none, as torch gives). */
@@ -78,12 +61,4 @@ export function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
     }
     return tf.sqrt(squares[0]);
   }) as tf.Scalar;
-}
-
-/** Each of `tensors` times `factor` (rounded to float32 first, as a tensor's scalar operand is): new tensors. */
-export function scaleAll(tensors: tf.Tensor[], factor: number): tf.Tensor[] {
-  if (!fused(SCALE)) return tensors.map((t) => tf.mul(t, factor));
-  const attrs: ScaleAttrs = { factor: Math.fround(factor) };
-  // One dispatch per run of ≤ 16M values: the new buffers stay small next to the model.
-  return chunksOf(tensors, (t) => t.size).flatMap((run) => runKernel(SCALE, named(run), attrs));
 }

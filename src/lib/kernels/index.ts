@@ -11,7 +11,7 @@ export { adamwUpdate, type AdamWHyper, type AdamWSlot } from './adamw.ts';
 export { selfAttention, type AttentionOptions } from './attention.ts';
 export { embeddingLookup } from './embedding.ts';
 export { gelu } from './gelu.ts';
-export { globalNorm, scaleAll } from './grad-norm.ts';
+export { globalNorm } from './grad-norm.ts';
 export { addLayerNorm, type DropoutSite } from './layer-norm.ts';
 export { linear, linear3 } from './linear.ts';
 export { fusedMnrlLoss, type FusedMnrlOptions } from './mnrl.ts';

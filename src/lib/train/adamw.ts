@@ -39,8 +39,11 @@ export class AdamW {
     private readonly config: AdamWConfig,
   ) {}
 
-  /** One update with learning rate `lr`; consumes nothing (the caller disposes `grads`). */
-  apply(grads: Map<string, tf.Tensor>, lr: number): void {
+  /**
+   * One update with learning rate `lr` on the gradients times `gradScale` (gradient clipping's
+   * coefficient, applied as the update reads them); consumes nothing (the caller disposes `grads`).
+   */
+  apply(grads: Map<string, tf.Tensor>, lr: number, gradScale = 1): void {
     this.step++;
     const slots: AdamWSlot[] = [...grads].map(([name, grad]) => {
       const param = this.params.get(name);
@@ -50,7 +53,7 @@ export class AdamW {
       return { param, grad, m, v, weightDecay };
     });
     const [beta1, beta2] = this.config.betas;
-    adamwUpdate(slots, { lr, beta1, beta2, eps: this.config.eps, step: this.step });
+    adamwUpdate(slots, { lr, beta1, beta2, eps: this.config.eps, step: this.step, gradScale });
   }
 
   private momentsOf(name: string, p: tf.Variable): { m: tf.Variable; v: tf.Variable } {

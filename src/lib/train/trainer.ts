@@ -176,9 +176,9 @@ export class Trainer {
       result.grads.forEach((g) => g.dispose());
       throw new NonFiniteLossError(this.step + 1, result.loss);
     }
-    const { norm, grads } = await clipGradNorm(result.grads, this.config.maxGradNorm);
-    this.optimizer.apply(grads, lr);
-    grads.forEach((g) => g.dispose());
+    const { norm, factor } = await clipGradNorm(result.grads, this.config.maxGradNorm);
+    this.optimizer.apply(result.grads, lr, factor);
+    result.grads.forEach((g) => g.dispose());
     this.step++;
     return {
       step: this.step,

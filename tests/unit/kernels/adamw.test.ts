@@ -3,16 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { adamwUpdate, setKernelRoute, type AdamWSlot } from '../../../src/lib/kernels/index.ts';
 import { BACKENDS, maxAbsDiff, randn, SUITE, useBackend } from './routes.ts';
 
-const HYPER = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-6 };
+const HYPER = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-6, gradScale: 1 };
 
 /**
  * Three AdamW steps on two parameters (the first decayed), or on `extra` more, from the same
- * start; the final values.
+ * start, each gradient times `gradScale` in the update, or `prescale` before it; the final values.
  */
 async function run(
   route: 'stock' | 'attune',
   shareFirst = false,
   extra = 0,
+  { gradScale = 1, prescale = 1 } = {},
 ): Promise<Float32Array[]> {
   setKernelRoute(route);
   // Made inside tidy, as the model and AdamW make theirs: each variable owns its buffer.
@@ -31,14 +32,16 @@ async function run(
   const alias = shareFirst ? tf.clone(params[0]) : null;
   const before = alias ? Array.from(await alias.data()) : null;
   for (let step = 1; step <= 3; step++) {
-    const grads = params.map((p, i) => randn(p.shape, 10 * step + i));
+    const grads = params.map((p, i) =>
+      tf.tidy(() => tf.mul(randn(p.shape, 10 * step + i), prescale)),
+    );
     const slots: AdamWSlot[] = params.map((param, i) => ({
       param,
       grad: grads[i],
       ...moments[i],
       weightDecay: i === 0 ? 0.1 : 0,
     }));
-    adamwUpdate(slots, { ...HYPER, step });
+    adamwUpdate(slots, { ...HYPER, step, gradScale });
     tf.dispose(grads);
   }
   if (alias) expect(Array.from(await alias.data())).toEqual(before);
@@ -56,6 +59,22 @@ describe.each([...BACKENDS, 'webgpu'])('fused AdamW on %s', SUITE, (backend) => 
     const stock = await run('stock');
     const ours = await run('attune');
     ours.forEach((t, i) => expect(maxAbsDiff(t, stock[i]), `tensor ${i}`).toBeLessThan(1e-6));
+  });
+
+  it("multiplies each gradient by clipping's factor as torch's clipped gradients are", async () => {
+    await useBackend(backend);
+    // A float32 factor, as clip_grad_norm_'s coefficient is.
+    const factor = Math.fround(0.37);
+    const clippedFirst = await run('stock', false, 0, { prescale: factor });
+    const stock = await run('stock', false, 0, { gradScale: factor });
+    const ours = await run('attune', false, 0, { gradScale: factor });
+    const unscaled = await run('attune');
+    ours.forEach((t, i) => {
+      expect(maxAbsDiff(t, stock[i]), `tensor ${i}`).toBeLessThan(1e-6);
+      expect(maxAbsDiff(t, clippedFirst[i]), `tensor ${i}`).toBeLessThan(1e-6);
+    });
+    // The moments see the factor (the parameters barely do: Adam's step is scale-free).
+    expect(maxAbsDiff(ours[2], unscaled[2])).toBeGreaterThan(1e-3);
   });
 
   it('never writes into a buffer another tensor shares', async () => {

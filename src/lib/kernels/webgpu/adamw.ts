@@ -25,6 +25,7 @@ interface Attrs {
   beta2: number;
   eps: number;
   step: number;
+  gradScale: number;
   decays: number[];
 }
 
@@ -32,7 +33,7 @@ const body = (slots: number) =>
   slotMain(
     slots,
     (k) => `for (var i = lo + t; i < hi; i += ${WG}u) {
-      let gi = g${k}[i];
+      let gi = g${k}[i] * u.gradScale;
       let mi = u.beta1 * m${k}[i] + u.oneMinusBeta1 * gi;
       let vi = u.beta2 * v${k}[i] + u.oneMinusBeta2 * gi * gi;
       m${k}[i] = mi;
@@ -76,6 +77,7 @@ registerGpuKernel<Attrs>('AttuneAdamW', (gpu, list, a) => {
     stepSize: a.lr / (1 - a.beta1 ** a.step),
     invBc2Sqrt: 1 / Math.sqrt(1 - a.beta2 ** a.step),
     eps: a.eps,
+    gradScale: a.gradScale,
   });
   for (const g of groups(slots, Math.floor(storageLimit(gpu) / 4), (s) => sizeOf(s.p))) {
     const n = g.items.length;

@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs';
 import { groups, sizeOf, slotMain, slotUniforms, WG } from './multi-tensor.ts';
 import {
   dispatch,
@@ -11,14 +10,12 @@ import {
 } from './shader.ts';
 
 /**
- * `AttuneGlobalNorm` and `AttuneScale` (../grad-norm.ts) on WebGPU.
+ * `AttuneGlobalNorm` (../grad-norm.ts) on WebGPU.
  *
  * The norm: one dispatch per group of tensors writes each workgroup's Σx² over its chunk
  * (a tree sum in workgroup memory) to a partial-sums buffer; one last single-workgroup dispatch
  * sums each tensor's partials in a fixed order, takes its float32 norm, and returns
  * √(Σ ‖gᵢ‖²) — torch's norm of the per-parameter norms, deterministic run to run.
- *
- * The scaling: one dispatch per group, y = x · factor for every tensor of the group.
  */
 const TREE = /* wgsl */ `
 var<workgroup> tree: array<f32, ${WG}>;
@@ -138,34 +135,4 @@ registerGpuKernel('AttuneGlobalNorm', (gpu, xs) => {
   gpu.disposeData(partials.dataId);
   gpu.disposeData(table.dataId);
   return norm;
-});
-
-const scaleBody = (slots: number) =>
-  slotMain(
-    slots,
-    (k) => `for (var i = lo + t; i < hi; i += ${WG}u) { y${k}[i] = x${k}[i] * u.factor; }`,
-  );
-
-registerGpuKernel<{ factor: number }>('AttuneScale', (gpu, xs, { factor }) => {
-  const ys: tf.TensorInfo[] = [];
-  // Two bindings a tensor: the input and its scaled copy.
-  for (const g of groups(xs, Math.floor(storageLimit(gpu) / 2), sizeOf)) {
-    const slots = g.items.length;
-    const outs = g.items.map((x) => output(gpu, x.shape));
-    ys.push(...outs);
-    dispatch(gpu, {
-      key: `scale-${slots}`,
-      bindings: [
-        ...g.items.map((x, i) => ({ name: `x${i}`, tensor: x, access: 'read' as const })),
-        ...outs.map((y, i) => ({ name: `y${i}`, tensor: y, access: 'read_write' as const })),
-      ],
-      uniforms: [
-        ...slotUniforms(g.starts, g.items.map(sizeOf)),
-        { name: 'factor', type: 'f32', value: factor },
-      ],
-      body: scaleBody(slots),
-      workgroups: grid(g.starts[slots]),
-    });
-  }
-  return ys;
 });
