@@ -53,7 +53,8 @@ function gflops(report: BenchReport, shapeId: string, columns: number, ms: numbe
   if (!shape || shape.id === 'sample' || shape.id === 'tiny' || !Number.isFinite(ms)) return '—';
   const rate = stepMatmulFlops(shape, columns) / (ms / 1000) / 1e9;
   const peak = report.fp32PeakTflops;
-  return `${fmt(rate)}${peak ? ` (${fmt((100 * rate) / (peak * 1000), 1)}% of peak)` : ''}`;
+  // A software adapter reaches well under 1 GFLOP/s: keep two significant digits there.
+  return `${rate < 10 ? rate.toPrecision(2) : fmt(rate)}${peak ? ` (${fmt((100 * rate) / (peak * 1000), 1)}% of peak)` : ''}`;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
