@@ -28,7 +28,7 @@ import { startWasm } from '../src/cli/wasm-threads.ts';
 import { startBackend } from '../src/lib/env/start-backend.ts';
 import type { KernelRoute } from '../src/lib/kernels/index.ts';
 import { loadSentenceModel } from '../src/lib/model/folder.ts';
-import { runInChromium, type BrowserBatch } from './browser.ts';
+import type { BrowserBatch } from './browser.ts';
 import { realSizeSpecs, runCase, type CaseResult, type CaseSpec, type Fixture } from './cases.ts';
 import { matmulFigures } from './matmul.ts';
 import { parseFixturePairs, SHAPES, type ShapeSpec } from './models.ts';
@@ -210,6 +210,8 @@ async function main(): Promise<void> {
   }
   if (only.has('chromium')) {
     try {
+      // Playwright and Vite load only for the Chromium side (a GPU server's kit has neither).
+      const { runInChromium } = await import('./browser.ts');
       const run = await runInChromium(chromiumBatches(), progress);
       report.chromium = {
         version: run.chromium,
