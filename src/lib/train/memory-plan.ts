@@ -113,9 +113,10 @@ const ADAMW_RUN = 2 ** 24;
  * gradients sit beside their running sum (4 · P_t more). Backward's own transients are a measured
  * share of the tape (BACKWARD_TRANSIENTS). A plain step that embeds each of c columns in a pass
  * of its own gets c dense word-embedding gradients, alive with their sum: 4 · c · V·H more.
- * AdamW writes each run of ≤ 2²⁴ values (or one larger
- * tensor alone) as new weights and moments before it frees the old: 3 · 4 · run bytes, which is
- * the step's peak instead when it exceeds the tape and backward's workspace. Parameter-sized
+ * AdamW writes each run of ≤ 2²⁴ values (or one larger tensor alone) as new weights and moments
+ * before it frees the old (on cpu and wasm; WebGPU updates in place, so there this term only
+ * over-counts): 3 · 4 · run bytes, which is the step's peak instead when it exceeds the tape and
+ * backward's workspace. Parameter-sized
  * tensors made and freed every step fragment the heap by a measured share of the gradients and
  * moments (HEAP_FRAGMENTATION · 12 · P_t bytes).
  * Attention grows with T² (4·A·T per token), which is why long texts cost far more than big batches.
