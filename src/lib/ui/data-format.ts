@@ -19,8 +19,10 @@ export function formatName(preview: DatasetPreview): string {
 export const clip = (text: string, max: number) =>
   text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
-/** 1234567 → "1,234,567". */
-export const count = (n: number) => n.toLocaleString('en-US');
+const grouped = new Intl.NumberFormat('en-US');
+
+/** 1234567 → "1,234,567". One formatter for all: `toLocaleString` builds a new one per call. */
+export const count = (n: number) => grouped.format(n);
 
 /** "12,345 rows/s"; "—" before there is a rate. */
 export const rowsPerSecond = (rate: number) =>
