@@ -1,5 +1,6 @@
 /**
- * `npx tsx bench/kernel-census.ts [--backend webgpu] [--shapes tiny,small] [--route attune]`
+ * `npx tsx bench/kernel-census.ts [--backend webgpu] [--shapes tiny,small] [--route attune]
+ *   [--threads N]`
  *
  * Which kernels one training step dispatches, by name, count and GPU time (timestamp queries,
  * where the adapter has them): our fused kernels next to the stock tfjs kernels still on the
@@ -12,8 +13,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { directorySource } from '../src/cli/fs-source.ts';
 import { installNodeWebGPU } from '../src/cli/node-webgpu.ts';
+import { startWasm } from '../src/cli/wasm-threads.ts';
 import { startBackend } from '../src/lib/env/start-backend.ts';
 import { setKernelRoute, type KernelRoute } from '../src/lib/kernels/index.ts';
+import { kernelThreads } from '../src/lib/kernels/threads/pool.ts';
 import { SentenceEncoder } from '../src/lib/model/encoder.ts';
 import { loadSentenceModel } from '../src/lib/model/folder.ts';
 import { resolveTrainConfig } from '../src/lib/train/config.ts';
@@ -27,12 +30,18 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'webgpu' },
     shapes: { type: 'string', default: 'tiny' },
     route: { type: 'string', default: 'attune' },
+    // wasm only: its threaded build, XNNPACK and our kernels on N threads.
+    threads: { type: 'string', default: '1' },
   },
 });
 
 if (values.backend === 'webgpu' && !(await installNodeWebGPU((why) => console.error(why))))
   process.exit(1);
-if (!(await startBackend(values.backend))) {
+const started =
+  values.backend === 'wasm'
+    ? (await startWasm(Number(values.threads))) !== null
+    : await startBackend(values.backend);
+if (!started) {
   console.error(`the ${values.backend} backend does not start here`);
   process.exit(1);
 }
@@ -79,7 +88,7 @@ for (const id of values.shapes.split(',')) {
       .map(([n, c]) => `${n} ${c.n} (${c.ms.toFixed(1)} ms)`)
       .join(', ')}`;
   console.log(
-    `\n${shape.label} on ${backend}, route ${values.route}: ${sum(rows).n} kernels per step`,
+    `\n${shape.label} on ${backend} (${kernelThreads()} kernel thread(s)), route ${values.route}: ${sum(rows).n} kernels per step`,
   );
   console.log(`  ours (${line(rows.filter(([name]) => name.startsWith('Attune')))}`);
   console.log(`  stock (${line(rows.filter(([name]) => !name.startsWith('Attune')))}`);

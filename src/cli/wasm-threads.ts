@@ -3,6 +3,7 @@ import { MAX_WASM_THREADS } from '../lib/env/wasm-threads.ts';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import { startBackend } from '../lib/env/start-backend.ts';
+import { startNodeKernelThreads } from './kernel-threads.ts';
 
 /**
  * tfjs-backend-wasm's threaded build (XNNPACK on a pool of Emscripten pthreads) in Node.
@@ -136,5 +137,8 @@ export async function startWasm(threads: number): Promise<number | null> {
     count > 1
       ? await withNodeBlobScripts(count, () => startBackend('wasm'))
       : await startBackend('wasm');
-  return ok ? wasmThreadCount() : null;
+  if (!ok) return null;
+  // Our kernels on as many threads as XNNPACK: the two never run at once.
+  await startNodeKernelThreads(wasmThreadCount());
+  return wasmThreadCount();
 }

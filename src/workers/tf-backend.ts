@@ -14,6 +14,7 @@ import { startBackend } from '../lib/env/start-backend.ts';
 import { threadsFromWorkerName } from '../lib/env/wasm-threads.ts';
 import { registerWebGPUBackend } from '../lib/env/webgpu-device.ts';
 import { probeBackends } from '../lib/env/probe.ts';
+import { startWorkerKernelThreads } from './kernel-threads.ts';
 
 export type { BackendName };
 
@@ -63,7 +64,11 @@ async function startWorkerBackend(name: string): Promise<boolean> {
     configurable: true,
   });
   try {
-    if (await Promise.race([startBackend(name), threadFailed])) return true;
+    if (await Promise.race([startBackend(name), threadFailed])) {
+      // Our kernels on as many threads as XNNPACK: the two never run at once.
+      await startWorkerKernelThreads(threads);
+      return true;
+    }
   } finally {
     Reflect.deleteProperty(navigator, 'hardwareConcurrency');
   }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ARRAY_BACKENDS, heapValues } from './arrays.ts';
 import { chunksOf } from './chunks.ts';
 import { fused } from './route.ts';
+import { rangeTask } from './threads/pool.ts';
 
 /**
  * One AdamW step over every parameter with `torch.optim.AdamW`'s arithmetic, on gradients scaled
@@ -44,28 +45,35 @@ interface Attrs extends AdamWHyper {
   decays: number[];
 }
 
-/** One parameter: reads p, g, m, v and writes the new values to p2, m2, v2. */
-function update(
-  [p, g, m, v]: Float32Array[],
-  [p2, m2, v2]: Float32Array[],
-  decay: number,
-  h: AdamWHyper,
-): void {
-  const { beta1: b1, beta2: b2, eps } = h;
-  const stepSize = h.lr / (1 - b1 ** h.step);
-  const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** h.step);
-  const shrink = 1 - h.lr * decay;
-  const c = h.gradScale;
-  // Locals rounded as the stored values are, so the update reads what torch reads.
-  for (let i = 0; i < p.length; i++) {
-    const gi = Math.fround(g[i] * c);
-    const mi = Math.fround(b1 * m[i] + (1 - b1) * gi);
-    const vi = Math.fround(b2 * v[i] + (1 - b2) * gi * gi);
-    m2[i] = mi;
-    v2[i] = vi;
-    p2[i] = Math.fround(p[i] * shrink) - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
-  }
-}
+/** Params of one parameter's update: [lr, β₁, β₂, ε, step, c, λ]. */
+const hyperParams = (h: AdamWHyper, decay: number) => [
+  h.lr,
+  h.beta1,
+  h.beta2,
+  h.eps,
+  h.step,
+  h.gradScale,
+  decay,
+];
+
+/** Elements [start, end) of one parameter: reads p, g, m, v and writes p2, m2, v2. */
+const updateRange = rangeTask(
+  ADAMW,
+  ([p, g, m, v, p2, m2, v2], [lr, b1, b2, eps, step, c, decay], start, end) => {
+    const stepSize = lr / (1 - b1 ** step);
+    const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** step);
+    const shrink = 1 - lr * decay;
+    // Locals rounded as the stored values are, so the update reads what torch reads.
+    for (let i = start; i < end; i++) {
+      const gi = Math.fround(g[i] * c);
+      const mi = Math.fround(b1 * m[i] + (1 - b1) * gi);
+      const vi = Math.fround(b2 * v[i] + (1 - b2) * gi * gi);
+      m2[i] = mi;
+      v2[i] = vi;
+      p2[i] = Math.fround(p[i] * shrink) - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
+    }
+  },
+);
 
 /** The parts of the cpu and wasm backends the kernel uses to allocate its outputs. */
 interface CpuBackend {
@@ -102,7 +110,9 @@ for (const backendName of ARRAY_BACKENDS) {
       }
       for (let i = 0; i < count; i++) {
         const ins = list.slice(4 * i, 4 * i + 4).map((t) => heapValues(backend, backendName, t));
-        update(ins as Float32Array[], arrays.slice(3 * i, 3 * i + 3), a.decays[i], a);
+        const outs = arrays.slice(3 * i, 3 * i + 3);
+        const n = outs[0].length;
+        updateRange.run([...ins, ...outs], hyperParams(a, a.decays[i]), n, 8 * n);
       }
       return outputs;
     },

@@ -4,6 +4,7 @@ import { dropThreshold, hash, randomSeed } from './dropout.ts';
 import { at, gemmNT } from './gemm.ts';
 import { fused } from './route.ts';
 import { scratch } from './simd.ts';
+import { rangeTask, type Values } from './threads/pool.ts';
 
 /**
  * BERT self-attention after the projections, for every (sequence b, head h) at once, reading the
@@ -91,6 +92,58 @@ const maskOf = ({ rate, seed }: Attrs): Mask => ({
 /** exp(d) for d ≤ 0; below −746 exp rounds to 0 in float64, so a masked key's weight skips the call. */
 const expNonPositive = (d: number) => (d < -746 ? 0 : Math.exp(d));
 
+/** A task's params: the geometry, then the attention attributes. */
+const taskParams = (g: Geometry, a: Attrs) => [g.B, g.L, g.H, g.nh, a.scale, a.rate, a.seed];
+
+function fromParams([B, L, H, nh, scale, rate, seed]: number[]) {
+  return { g: { B, L, H, nh, hd: H / nh }, attrs: { heads: nh, scale, rate, seed } };
+}
+
+/** Items [start, end) of the (sequence, head) pairs, b·nh + h, each independent of the others. */
+const forwardHeads = rangeTask(ATTENTION, (arrays: Values[], params, start, end) => {
+  const [q, k, v, mask, ctx, probs] = arrays as Float32Array[];
+  const { g, attrs } = fromParams(params);
+  const { L, hd } = g;
+  const drop = maskOf(attrs);
+  const [qh, kh, vht, ch, s, pd] = scratch([L * hd, L * hd, hd * L, L * hd, L * L, L * L]);
+  for (let item = start; item < end; item++) {
+    const b = Math.floor(item / g.nh);
+    const h = item % g.nh;
+    gatherHead(q, g, b, h, qh);
+    gatherHead(k, g, b, h, kh);
+    gatherHeadT(v, g, b, h, vht);
+    gemmNT(at(qh), at(kh), at(s), L, hd, L, attrs.scale);
+    const offset = item * L * L;
+    for (let i = 0; i < L; i++) {
+      const row = i * L;
+      let max = -Infinity;
+      for (let j = 0; j < L; j++) {
+        const x = s[row + j] + mask[b * L + j];
+        s[row + j] = x;
+        if (x > max) max = x;
+      }
+      let sum = 0;
+      for (let j = 0; j < L; j++) {
+        const e = expNonPositive(s[row + j] - max);
+        s[row + j] = e;
+        sum += e;
+      }
+      // P, then P' = dropout(P) from the stored (float32) P.
+      for (let j = 0; j < L; j++) {
+        const ix = offset + row + j;
+        probs[ix] = s[row + j] / sum;
+        pd[row + j] = drop.on
+          ? hash(drop.seed, ix) >= drop.threshold
+            ? probs[ix] * drop.scale
+            : 0
+          : probs[ix];
+      }
+    }
+    gemmNT(at(pd), at(vht), at(ch), L, L, hd);
+    scatterHead(ch, g, b, h, ctx);
+  }
+});
+
 registerArrayKernel<Attrs>({
   name: ATTENTION,
   outputs: ([q, , , mask], { heads }) => {
@@ -100,115 +153,76 @@ registerArrayKernel<Attrs>({
       { shape: [g.B, g.nh, g.L, g.L], dtype: 'float32' },
     ];
   },
-  compute([qT, kT, vT, maskT], [ctxOut, probsOut], attrs) {
-    const g = geometry(qT, maskT, attrs.heads);
-    const { L, hd } = g;
-    const q = qT.values as Float32Array;
-    const k = kT.values as Float32Array;
-    const v = vT.values as Float32Array;
-    const mask = maskT.values as Float32Array;
-    const ctx = ctxOut as Float32Array;
-    const probs = probsOut as Float32Array;
-    const drop = maskOf(attrs);
-    const [qh, kh, vht, ch, s, pd] = scratch([L * hd, L * hd, hd * L, L * hd, L * L, L * L]);
-    for (let b = 0; b < g.B; b++) {
-      for (let h = 0; h < g.nh; h++) {
-        gatherHead(q, g, b, h, qh);
-        gatherHead(k, g, b, h, kh);
-        gatherHeadT(v, g, b, h, vht);
-        gemmNT(at(qh), at(kh), at(s), L, hd, L, attrs.scale);
-        const offset = (b * g.nh + h) * L * L;
-        for (let i = 0; i < L; i++) {
-          const row = i * L;
-          let max = -Infinity;
-          for (let j = 0; j < L; j++) {
-            const x = s[row + j] + mask[b * L + j];
-            s[row + j] = x;
-            if (x > max) max = x;
-          }
-          let sum = 0;
-          for (let j = 0; j < L; j++) {
-            const e = expNonPositive(s[row + j] - max);
-            s[row + j] = e;
-            sum += e;
-          }
-          // P, then P' = dropout(P) from the stored (float32) P.
-          for (let j = 0; j < L; j++) {
-            const ix = offset + row + j;
-            probs[ix] = s[row + j] / sum;
-            pd[row + j] = drop.on
-              ? hash(drop.seed, ix) >= drop.threshold
-                ? probs[ix] * drop.scale
-                : 0
-              : probs[ix];
-          }
-        }
-        gemmNT(at(pd), at(vht), at(ch), L, L, hd);
-        scatterHead(ch, g, b, h, ctx);
+  compute([q, k, v, mask], [ctx, probs], attrs) {
+    const g = geometry(q, mask, attrs.heads);
+    const arrays = [q.values, k.values, v.values, mask.values, ctx, probs];
+    const items = g.B * g.nh;
+    forwardHeads.run(arrays, taskParams(g, attrs), items, 2 * items * g.L * g.L * g.hd);
+  },
+});
+
+/** The backward pass for items [start, end) of the (sequence, head) pairs. */
+const backwardHeads = rangeTask(ATTENTION_GRAD, (arrays: Values[], params, start, end) => {
+  const [dc, q, k, v, probs, dqOut, dkOut, dvOut] = arrays as Float32Array[];
+  const { g, attrs } = fromParams(params);
+  const { L, hd, nh } = g;
+  const drop = maskOf(attrs);
+  const n = L * hd;
+  const [qht, kht, vh, dch, dcht, tmp, pdt, dp, ds, dst, keep] = scratch([
+    ...Array.from({ length: 6 }, () => n),
+    ...Array.from({ length: 5 }, () => L * L),
+  ]);
+  for (let item = start; item < end; item++) {
+    const b = Math.floor(item / nh);
+    const h = item % nh;
+    gatherHeadT(q, g, b, h, qht);
+    gatherHeadT(k, g, b, h, kht);
+    gatherHead(v, g, b, h, vh);
+    gatherHead(dc, g, b, h, dch);
+    gatherHeadT(dc, g, b, h, dcht);
+    const offset = item * L * L;
+    // P'ᵀ, for dV_h = P'ᵀ dC_h; the mask's scales kept for dP below.
+    for (let i = 0; i < L; i++)
+      for (let j = 0; j < L; j++) {
+        const ix = offset + i * L + j;
+        if (drop.on) {
+          const m = hash(drop.seed, ix) >= drop.threshold ? drop.scale : 0;
+          keep[i * L + j] = m;
+          pdt[j * L + i] = probs[ix] * m;
+        } else pdt[j * L + i] = probs[ix];
+      }
+    gemmNT(at(pdt), at(dcht), at(tmp), L, L, hd);
+    scatterHead(tmp, g, b, h, dvOut);
+    // dP' = dC_h V_hᵀ, then through the dropout mask (P' = 0 exactly where dropped); dS and dSᵀ.
+    gemmNT(at(dch), at(vh), at(dp), L, hd, L);
+    for (let i = 0; i < L; i++) {
+      const row = i * L;
+      let dot = 0;
+      for (let j = 0; j < L; j++) {
+        if (drop.on) dp[row + j] *= keep[row + j];
+        dot += probs[offset + row + j] * dp[row + j];
+      }
+      for (let j = 0; j < L; j++) {
+        ds[row + j] = probs[offset + row + j] * (dp[row + j] - dot);
+        dst[j * L + i] = ds[row + j];
       }
     }
-  },
+    // dQ_h = scale · dS K_h, dK_h = scale · dSᵀ Q_h
+    gemmNT(at(ds), at(kht), at(tmp), L, L, hd, attrs.scale);
+    scatterHead(tmp, g, b, h, dqOut);
+    gemmNT(at(dst), at(qht), at(tmp), L, L, hd, attrs.scale);
+    scatterHead(tmp, g, b, h, dkOut);
+  }
 });
 
 registerArrayKernel<Attrs>({
   name: ATTENTION_GRAD,
   outputs: ([, q, k, v]) => [q, k, v].map((t) => ({ shape: t.shape, dtype: 'float32' })),
-  compute([dcT, qT, kT, vT, probsT], [dqOut, dkOut, dvOut], attrs) {
-    const [B, nh, L] = probsT.shape;
-    const g: Geometry = { B, L, H: qT.shape[1], nh, hd: qT.shape[1] / nh };
-    const hd = g.hd;
-    const dc = dcT.values as Float32Array;
-    const q = qT.values as Float32Array;
-    const k = kT.values as Float32Array;
-    const v = vT.values as Float32Array;
-    const probs = probsT.values as Float32Array;
-    const drop = maskOf(attrs);
-    const n = L * hd;
-    const [qht, kht, vh, dch, dcht, tmp, pdt, dp, ds, dst, keep] = scratch([
-      ...Array.from({ length: 6 }, () => n),
-      ...Array.from({ length: 5 }, () => L * L),
-    ]);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < nh; h++) {
-        gatherHeadT(q, g, b, h, qht);
-        gatherHeadT(k, g, b, h, kht);
-        gatherHead(v, g, b, h, vh);
-        gatherHead(dc, g, b, h, dch);
-        gatherHeadT(dc, g, b, h, dcht);
-        const offset = (b * nh + h) * L * L;
-        // P'ᵀ, for dV_h = P'ᵀ dC_h; the mask's scales kept for dP below.
-        for (let i = 0; i < L; i++)
-          for (let j = 0; j < L; j++) {
-            const ix = offset + i * L + j;
-            if (drop.on) {
-              const m = hash(drop.seed, ix) >= drop.threshold ? drop.scale : 0;
-              keep[i * L + j] = m;
-              pdt[j * L + i] = probs[ix] * m;
-            } else pdt[j * L + i] = probs[ix];
-          }
-        gemmNT(at(pdt), at(dcht), at(tmp), L, L, hd);
-        scatterHead(tmp, g, b, h, dvOut as Float32Array);
-        // dP' = dC_h V_hᵀ, then through the dropout mask (P' = 0 exactly where dropped); dS and dSᵀ.
-        gemmNT(at(dch), at(vh), at(dp), L, hd, L);
-        for (let i = 0; i < L; i++) {
-          const row = i * L;
-          let dot = 0;
-          for (let j = 0; j < L; j++) {
-            if (drop.on) dp[row + j] *= keep[row + j];
-            dot += probs[offset + row + j] * dp[row + j];
-          }
-          for (let j = 0; j < L; j++) {
-            ds[row + j] = probs[offset + row + j] * (dp[row + j] - dot);
-            dst[j * L + i] = ds[row + j];
-          }
-        }
-        // dQ_h = scale · dS K_h, dK_h = scale · dSᵀ Q_h
-        gemmNT(at(ds), at(kht), at(tmp), L, L, hd, attrs.scale);
-        scatterHead(tmp, g, b, h, dqOut as Float32Array);
-        gemmNT(at(dst), at(qht), at(tmp), L, L, hd, attrs.scale);
-        scatterHead(tmp, g, b, h, dkOut as Float32Array);
-      }
-    }
+  compute([dc, q, k, v, probs], [dq, dk, dv], attrs) {
+    const [B, nh, L] = probs.shape;
+    const g: Geometry = { B, L, H: q.shape[1], nh, hd: q.shape[1] / nh };
+    const arrays = [dc.values, q.values, k.values, v.values, probs.values, dq, dk, dv];
+    backwardHeads.run(arrays, taskParams(g, attrs), B * nh, 4 * B * nh * L * L * g.hd);
   },
 });
 

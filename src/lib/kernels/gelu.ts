@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerArrayKernel, runKernel } from './arrays.ts';
 import { fused } from './route.ts';
+import { rangeTask } from './threads/pool.ts';
 
 /**
  * Exact GELU, `x · Φ(x) = x/2 · (1 + erf(x/√2))` (HF "gelu"; the tanh form is off by 3e-4),
@@ -48,16 +49,18 @@ function lookup(table: Float64Array, x: number): number {
 
 const cdf = (x: number) => (x <= -LIMIT ? 0 : x >= LIMIT ? 1 : lookup(CDF, x));
 
+const geluRange = rangeTask(GELU, ([x, y], _, start, end) => {
+  for (let i = start; i < end; i++) {
+    const v = x[i];
+    y[i] = v * cdf(v);
+  }
+});
+
 registerArrayKernel({
   name: GELU,
   outputs: ([x]) => [{ shape: x.shape, dtype: 'float32' }],
-  compute([xT], [yOut]) {
-    const x = xT.values as Float32Array;
-    const y = yOut as Float32Array;
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      y[i] = v * cdf(v);
-    }
+  compute([x], [y]) {
+    geluRange.run([x.values, y], [], y.length, 4 * y.length);
   },
 });
 
@@ -71,14 +74,15 @@ function derivative(x: number): number {
   return CDF[i] + f * (CDF[i + 1] - CDF[i]) + x * (PDF[i] + f * (PDF[i + 1] - PDF[i]));
 }
 
+const geluGradRange = rangeTask(GELU_GRAD, ([dy, x, dx], _, start, end) => {
+  for (let i = start; i < end; i++) dx[i] = dy[i] * derivative(x[i]);
+});
+
 registerArrayKernel({
   name: GELU_GRAD,
   outputs: ([dy]) => [{ shape: dy.shape, dtype: 'float32' }],
-  compute([dyT, xT], [dxOut]) {
-    const dy = dyT.values as Float32Array;
-    const x = xT.values as Float32Array;
-    const dx = dxOut as Float32Array;
-    for (let i = 0; i < x.length; i++) dx[i] = dy[i] * derivative(x[i]);
+  compute([dy, x], [dx]) {
+    geluGradRange.run([dy.values, x.values, dx], [], dx.length, 4 * dx.length);
   },
 });
 

@@ -5,7 +5,8 @@
  * loads, which V8 runs at 2–3 GFLOP/s where tfjs-backend-cpu's matMul reaches 0.5.
  * Sums are carried in float64 and rounded once on store.
  */
-import { simdGemm } from './simd.ts';
+import { heapGemm, simdGemm, type SimdGemm } from './simd.ts';
+import { rangeTask, threadHeap } from './threads/pool.ts';
 
 export interface Matrix {
   data: Float32Array;
@@ -40,21 +41,81 @@ export function gemmNT(
     gemmScalar(a, b, out, m, k, n, alpha, accumulate, 0, 0);
     return;
   }
-  simd.gemm(
-    a.data.byteOffset + a.offset * 4,
-    b.data.byteOffset + b.offset * 4,
-    out.data.byteOffset + out.offset * 4,
-    m,
-    k,
-    n,
-    alpha,
-    accumulate ? 1 : 0,
-  );
+  simdProduct(simd, a, b, out, m, k, n, alpha, accumulate);
+}
+
+/**
+ * Columns of the output a call of the SIMD kernel takes: every row pair of a passes over the same
+ * 64 rows of b (64·k floats, 96 KB at k = 384), which stay in the core's L2 cache; over all of b
+ * at once each row pair would stream b from memory.
+ */
+const COLUMN_BLOCK = 64;
+
+/** The product on `simd`, whose memory holds all three operands (k a multiple of 4). */
+function simdProduct(
+  simd: SimdGemm,
+  a: Matrix,
+  b: Matrix,
+  out: Matrix,
+  m: number,
+  k: number,
+  n: number,
+  alpha: number,
+  accumulate: boolean,
+): void {
+  const [aAt, bAt, outAt] = [a, b, out].map((x) => x.data.byteOffset + x.offset * 4);
   const m2 = m & ~1;
   const n4 = n & ~3;
+  for (let j0 = 0; j0 < n4; j0 += COLUMN_BLOCK) {
+    const columns = Math.min(COLUMN_BLOCK, n4 - j0);
+    simd.gemm(aAt, bAt + j0 * k * 4, outAt + j0 * 4, m, k, columns, alpha, accumulate ? 1 : 0, n);
+  }
   // The last row (m odd) in full, then the last columns (n mod 4) of the blocked rows.
   if (m2 < m) gemmScalar(a, b, out, m, k, n, alpha, accumulate, m2, 0);
   if (n4 < n) gemmScalar(a, b, out, m2, k, n, alpha, accumulate, 0, n4);
+}
+
+/** Rows of the output a heap product's item takes: two of the SIMD kernel's row pairs. */
+const HEAP_ROWS = 4;
+
+/**
+ * Items [start, end) of `out[m, n] = alpha · a[m, k] · b[n, k]ᵀ` (+ out when accumulating; with
+ * a fourth array, bias `[n]`, every row starts from it and the product is added), computed in
+ * place on this thread's wasm heap: an item is 4 rows of the output.
+ */
+const heapRows = rangeTask('gemmNT.heap', (arrays, [m, k, n, alpha, acc], start, end) => {
+  const [a, b, out, bias] = arrays as Float32Array[];
+  const r0 = start * HEAP_ROWS;
+  const r1 = Math.min(m, end * HEAP_ROWS);
+  if (bias) for (let i = r0; i < r1; i++) out.set(bias, i * n);
+  const heap = threadHeap();
+  const simd = heap && k % 4 === 0 ? heapGemm(heap) : null;
+  const rows = r1 - r0;
+  const accumulate = acc === 1 || bias !== undefined;
+  const [am, om] = [at(a, r0 * k), at(out, r0 * n)];
+  if (simd) simdProduct(simd, am, at(b), om, rows, k, n, alpha, accumulate);
+  else gemmScalar(am, at(b), om, rows, k, n, alpha, accumulate, 0, 0);
+});
+
+/**
+ * `gemmNT` on tensors of the threaded wasm build's heap, in place, its rows split over the kernel
+ * pool's threads. `bias`: the product is added to it, row by row.
+ */
+export function heapGemmNT(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  {
+    alpha = 1,
+    accumulate = false,
+    bias,
+  }: { alpha?: number; accumulate?: boolean; bias?: Float32Array } = {},
+): void {
+  const arrays = bias ? [a, b, out, bias] : [a, b, out];
+  heapRows.run(arrays, [m, k, n, alpha, accumulate ? 1 : 0], Math.ceil(m / HEAP_ROWS), m * k * n);
 }
 
 /** Rows [row0, m) × columns [col0, n) of the product, in JavaScript. */
@@ -154,10 +215,22 @@ function gemmScalar(
  * of an 8-row strip and writes eight contiguous values (3× faster in V8 than square tiles).
  */
 export function transpose(src: Matrix, rows: number, cols: number, dst: Matrix): void {
+  transposeRows(src, rows, cols, dst, 0, rows);
+}
+
+/** Source rows [r0, r1) of `transpose` (r0 a multiple of 8 for the strips to line up). */
+function transposeRows(
+  src: Matrix,
+  rows: number,
+  cols: number,
+  dst: Matrix,
+  start: number,
+  end: number,
+): void {
   const S = src.data;
   const D = dst.data;
-  let r0 = 0;
-  for (; r0 + 8 <= rows; r0 += 8) {
+  let r0 = start;
+  for (; r0 + 8 <= end; r0 += 8) {
     for (let c = 0; c < cols; c++) {
       const o = dst.offset + c * rows + r0;
       const i = src.offset + r0 * cols + c;
@@ -171,8 +244,19 @@ export function transpose(src: Matrix, rows: number, cols: number, dst: Matrix):
       D[o + 7] = S[i + 7 * cols];
     }
   }
-  for (; r0 < rows; r0++)
+  for (; r0 < end; r0++)
     for (let c = 0; c < cols; c++) D[dst.offset + c * rows + r0] = S[src.offset + r0 * cols + c];
+}
+
+/** Strips of 8 source rows [start, end) of a transpose. */
+const transposeStrips = rangeTask('transpose', (arrays, [rows, cols], start, end) => {
+  const [src, dst] = arrays as Float32Array[];
+  transposeRows(at(src), rows, cols, at(dst), start * 8, Math.min(rows, end * 8));
+});
+
+/** `transpose` of whole arrays, its strips split over the kernel pool's threads where it runs. */
+export function transposeSplit(src: Float32Array, rows: number, cols: number, dst: Float32Array) {
+  transposeStrips.run([src, dst], [rows, cols], Math.ceil(rows / 8), rows * cols);
 }
 
 export const at = (data: Float32Array, offset = 0): Matrix => ({ data, offset });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerArrayKernel, runKernel } from './arrays.ts';
 import { dropThreshold, hash, randomSeed } from './dropout.ts';
 import { fused } from './route.ts';
+import { rangeTask, type Values } from './threads/pool.ts';
 
 /**
  * `torch.nn.LayerNorm(x + r)` over the last axis (biased variance, eps inside the root), the
@@ -55,8 +56,8 @@ const scaleAt = (d: Site, i: number) => (d.on ? (hash(d.seed, i) >= d.threshold 
  * `din`; returns the mean and 1/σ of s.
  */
 function rowSum(
-  x: Float32Array,
-  r: Float32Array,
+  x: Values,
+  r: Values,
   xo: number,
   ro: number,
   eps: number,
@@ -79,29 +80,123 @@ function rowSum(
   return { mean, rstd: 1 / Math.sqrt(variance / h + eps) };
 }
 
-registerArrayKernel<LayerNormAttrs>({
-  name: ADD_LAYER_NORM,
-  outputs: ([x]) => [{ shape: x.shape, dtype: 'float32' }],
-  compute([xT, rT, gT, bT], [yOut], a) {
-    const [n, h] = xT.shape;
-    const rows = rT.shape[0];
-    const x = xT.values as Float32Array;
-    const r = rT.values as Float32Array;
-    const gamma = gT.values as Float32Array;
-    const beta = bT.values as Float32Array;
-    const y = yOut as Float32Array;
+/** A task's params: [n, h, residual rows, ε, dropIn rate, seed, dropOut rate, seed]. */
+const taskParams = (n: number, h: number, rows: number, a: LayerNormAttrs) => [
+  n,
+  h,
+  rows,
+  a.eps,
+  a.inRate,
+  a.inSeed,
+  a.outRate,
+  a.outSeed,
+];
+
+/** Rows [start, end) of the forward pass. */
+const forwardRows = rangeTask(
+  ADD_LAYER_NORM,
+  ([x, r, gamma, beta, y], [, h, rows, eps, inRate, inSeed, outRate, outSeed], start, end) => {
     const s = new Float64Array(h);
     const din = new Float64Array(h);
-    const dropIn = site(a.inRate, a.inSeed);
-    const dropOut = site(a.outRate, a.outSeed);
-    for (let i = 0; i < n; i++) {
+    const dropIn = site(inRate, inSeed);
+    const dropOut = site(outRate, outSeed);
+    for (let i = start; i < end; i++) {
       const xo = i * h;
-      const { mean, rstd } = rowSum(x, r, xo, (i % rows) * h, a.eps, dropIn, s, din);
+      const { mean, rstd } = rowSum(x, r, xo, (i % rows) * h, eps, dropIn, s, din);
       for (let j = 0; j < h; j++)
         y[xo + j] = ((s[j] - mean) * rstd * gamma[j] + beta[j]) * scaleAt(dropOut, xo + j);
     }
   },
+);
+
+registerArrayKernel<LayerNormAttrs>({
+  name: ADD_LAYER_NORM,
+  outputs: ([x]) => [{ shape: x.shape, dtype: 'float32' }],
+  compute([x, r, gamma, beta], [y], a) {
+    const [n, h] = x.shape;
+    const rows = r.shape[0];
+    const arrays = [x.values, r.values, gamma.values, beta.values, y];
+    forwardRows.run(arrays, taskParams(n, h, rows, a), n, 8 * n * h);
+  },
 });
+
+/** μ and 1/σ of row i at [2i, 2i + 1] of the backward pass's float64 side table. */
+const rowStats = (table: Float32Array | Int32Array, n: number) =>
+  new Float64Array(table.buffer, table.byteOffset, 2 * n);
+
+/**
+ * The backward pass's first half, by residual row: item ρ takes rows ρ, ρ + R, ρ + 2R, … in
+ * order, so dr's sums add in the order of one thread. Writes dx, dr and each row's μ and 1/σ.
+ */
+const backwardRows = rangeTask(
+  ADD_LAYER_NORM_GRAD,
+  ([dyIn, x, r, gamma, dx, dr, table], params, start, end) => {
+    const [n, h, rows, eps, inRate, inSeed, outRate, outSeed] = params;
+    const stats = rowStats(table, n);
+    const s = new Float64Array(h);
+    const dy = new Float64Array(h);
+    const din = new Float64Array(h);
+    const dropIn = site(inRate, inSeed);
+    const dropOut = site(outRate, outSeed);
+    for (let item = start; item < end; item++) {
+      const ro = item * h;
+      for (let i = item; i < n; i += rows) {
+        const xo = i * h;
+        const { mean, rstd } = rowSum(x, r, xo, ro, eps, dropIn, s, din);
+        stats[2 * i] = mean;
+        stats[2 * i + 1] = rstd;
+        let meanG = 0;
+        let meanGx = 0;
+        for (let j = 0; j < h; j++) {
+          const xhat = (s[j] - mean) * rstd;
+          s[j] = xhat;
+          dy[j] = dyIn[xo + j] * scaleAt(dropOut, xo + j);
+          const g = dy[j] * gamma[j];
+          meanG += g;
+          meanGx += g * xhat;
+        }
+        meanG /= h;
+        meanGx /= h;
+        for (let j = 0; j < h; j++) {
+          const ds = rstd * (dy[j] * gamma[j] - meanG - s[j] * meanGx);
+          dx[xo + j] = ds * din[j];
+          dr[ro + j] += ds;
+        }
+      }
+    }
+  },
+);
+
+/** Columns a second-half item takes: 16 floats, one 64-byte cache line of each row. */
+const COLUMN_GROUP = 16;
+
+/**
+ * The second half, by group of columns: dγ = Σ dy·ŝ and dβ = Σ dy over every row in order (the
+ * first half's μ and 1/σ give ŝ back), so each column sums in the order of one thread.
+ */
+const backwardColumns = rangeTask(
+  `${ADD_LAYER_NORM_GRAD}.columns`,
+  ([dyIn, x, r, dgamma, dbeta, table], params, start, end) => {
+    const [n, h, rows, , inRate, inSeed, outRate, outSeed] = params;
+    const stats = rowStats(table, n);
+    const dropIn = site(inRate, inSeed);
+    const dropOut = site(outRate, outSeed);
+    const j0 = start * COLUMN_GROUP;
+    const j1 = Math.min(h, end * COLUMN_GROUP);
+    for (let i = 0; i < n; i++) {
+      const xo = i * h;
+      const ro = (i % rows) * h;
+      const mean = stats[2 * i];
+      const rstd = stats[2 * i + 1];
+      for (let j = j0; j < j1; j++) {
+        const xhat = (x[xo + j] * scaleAt(dropIn, xo + j) + r[ro + j] - mean) * rstd;
+        const dy = dyIn[xo + j] * scaleAt(dropOut, xo + j);
+        dgamma[j] += dy * xhat;
+        dbeta[j] += dy;
+      }
+    }
+  },
+);
 
 registerArrayKernel<LayerNormAttrs>({
   name: ADD_LAYER_NORM_GRAD,
@@ -110,47 +205,27 @@ registerArrayKernel<LayerNormAttrs>({
     { shape: r.shape, dtype: 'float32' },
     { shape: gamma.shape, dtype: 'float32' },
     { shape: gamma.shape, dtype: 'float32' },
+    // The side table: two float64 per row.
+    { shape: [x.shape[0], 4], dtype: 'float32' },
   ],
-  compute([dyT, xT, rT, gT], [dxOut, drOut, dgOut, dbOut], a) {
-    const [n, h] = xT.shape;
-    const rows = rT.shape[0];
-    const dyIn = dyT.values as Float32Array;
-    const x = xT.values as Float32Array;
-    const r = rT.values as Float32Array;
-    const gamma = gT.values as Float32Array;
-    const dx = dxOut as Float32Array;
-    const dr = drOut as Float32Array;
-    const dgamma = dgOut as Float32Array;
-    const dbeta = dbOut as Float32Array;
-    const s = new Float64Array(h);
-    const dy = new Float64Array(h);
-    const din = new Float64Array(h);
-    const dropIn = site(a.inRate, a.inSeed);
-    const dropOut = site(a.outRate, a.outSeed);
-    for (let i = 0; i < n; i++) {
-      const xo = i * h;
-      const ro = (i % rows) * h;
-      const { mean, rstd } = rowSum(x, r, xo, ro, a.eps, dropIn, s, din);
-      let meanG = 0;
-      let meanGx = 0;
-      for (let j = 0; j < h; j++) {
-        const xhat = (s[j] - mean) * rstd;
-        s[j] = xhat;
-        dy[j] = dyIn[xo + j] * scaleAt(dropOut, xo + j);
-        const g = dy[j] * gamma[j];
-        meanG += g;
-        meanGx += g * xhat;
-        dgamma[j] += dy[j] * xhat;
-        dbeta[j] += dy[j];
-      }
-      meanG /= h;
-      meanGx /= h;
-      for (let j = 0; j < h; j++) {
-        const ds = rstd * (dy[j] * gamma[j] - meanG - s[j] * meanGx);
-        dx[xo + j] = ds * din[j];
-        dr[ro + j] += ds;
-      }
-    }
+  compute([dy, x, r, gamma], [dx, dr, dgamma, dbeta, table], a) {
+    const [n, h] = x.shape;
+    const rows = r.shape[0];
+    const params = taskParams(n, h, rows, a);
+    const work = 8 * n * h;
+    backwardRows.run(
+      [dy.values, x.values, r.values, gamma.values, dx, dr, table],
+      params,
+      rows,
+      work,
+    );
+    const groups = Math.ceil(h / COLUMN_GROUP);
+    backwardColumns.run(
+      [dy.values, x.values, r.values, dgamma, dbeta, table],
+      params,
+      groups,
+      work,
+    );
   },
 });
 
@@ -159,11 +234,13 @@ tf.registerGradient({
   inputsToSave: ['x', 'residual', 'gamma'],
   gradFunc: (dy, saved, attrs) => {
     const [x, residual, gamma] = saved;
-    const [dx, dr, dgamma, dbeta] = runKernel(
+    // cpu and wasm add their side table of row statistics (webgpu has none): not a gradient.
+    const [dx, dr, dgamma, dbeta, ...tables] = runKernel(
       ADD_LAYER_NORM_GRAD,
       { dy: dy as tf.Tensor, x, residual, gamma },
       attrs,
     );
+    for (const t of tables) t.dispose();
     return { x: () => dx, residual: () => dr, gamma: () => dgamma, beta: () => dbeta };
   },
 });

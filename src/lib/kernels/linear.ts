@@ -7,9 +7,10 @@ import {
   type ArrayKernel,
   type WasmBackend,
 } from './arrays.ts';
-import { at, gemmNT, transpose } from './gemm.ts';
+import { at, gemmNT, heapGemmNT, transpose, transposeSplit } from './gemm.ts';
 import { fused } from './route.ts';
 import { scratch } from './simd.ts';
+import { kernelPool, rangeTask } from './threads/pool.ts';
 
 /**
  * PyTorch Linear layers that read the same input, `yᵢ = x · Wᵢᵀ + bᵢ` with x `[n, in]`,
@@ -44,9 +45,16 @@ function layerInputs(x: tf.Tensor, layers: readonly Layer[]): Record<string, tf.
  * step, as adding each row into a float32 db does, but along contiguous memory, four sums at a
  * time in registers (each one a chain of dependent adds).
  */
-function columnSums(dyt: Float32Array, n: number, o: number, db: Float32Array): void {
-  let j = 0;
-  for (; j + 4 <= o; j += 4) {
+function columnSums(
+  dyt: Float32Array,
+  n: number,
+  o: number,
+  db: Float32Array,
+  from = 0,
+  to = o,
+): void {
+  let j = from;
+  for (; j + 4 <= to; j += 4) {
     const r0 = j * n;
     let s0 = 0;
     let s1 = 0;
@@ -63,12 +71,18 @@ function columnSums(dyt: Float32Array, n: number, o: number, db: Float32Array): 
     db[j + 2] = s2;
     db[j + 3] = s3;
   }
-  for (; j < o; j++) {
+  for (; j < to; j++) {
     let sum = 0;
     for (let i = 0; i < n; i++) sum = Math.fround(sum + dyt[j * n + i]);
     db[j] = sum;
   }
 }
+
+/** Groups of 16 columns [start, end) of `columnSums`, each column summed alone, as on one thread. */
+const biasGroups = rangeTask(`${LINEAR_GRAD}.bias`, (arrays, [n, o], start, end) => {
+  const [dyt, db] = arrays as Float32Array[];
+  columnSums(dyt, n, o, db, start * 16, Math.min(o, end * 16));
+});
 
 /**
  * Below this many multiply-adds in a layer's largest product, wasm runs the layer on the SIMD gemm
@@ -157,6 +171,70 @@ function wasmTranspose(backend: WasmBackend, t: tf.TensorInfo): tf.TensorInfo {
 const as3d = (t: tf.TensorInfo): tf.TensorInfo => ({ ...t, shape: [1, ...t.shape] });
 const NO_TRANSPOSE = { transposeA: false, transposeB: false };
 
+/** A heap tensor's values as float32 (the heap path's operands). */
+const heapFloats = (wasm: WasmBackend, t: tf.TensorInfo) =>
+  wasm.typedArrayFromHeap(t) as Float32Array;
+
+/**
+ * The threaded build with the kernel pool: every product on our SIMD gemm in place on the heap,
+ * its rows split over the pool's threads, `y = b + x · Wᵀ` straight from PyTorch's layout.
+ */
+function heapForward(wasm: WasmBackend, x: tf.TensorInfo, wb: tf.TensorInfo[]): tf.TensorInfo[] {
+  const [n, k] = x.shape;
+  const ys: tf.TensorInfo[] = [];
+  for (let l = 0; l < wb.length / 2; l++) {
+    const [w, b] = [wb[2 * l], wb[2 * l + 1]];
+    const o = w.shape[0];
+    const y = wasm.makeOutput([n, o], 'float32');
+    ys.push(y);
+    const [xv, wv, bv, yv] = [x, w, b, y].map((t) => heapFloats(wasm, t));
+    heapGemmNT(xv, wv, yv, n, k, o, { bias: bv });
+  }
+  return ys;
+}
+
+/**
+ * The backward pass on the heap path: `dx = Σᵢ dyᵢ · Wᵢ` accumulated into one buffer (on Wᵢᵀ),
+ * `dWᵢ = dyᵢᵀ · x` (on dyᵢᵀ and xᵀ, x transposed once for all layers), dbᵢ from dyᵢᵀ.
+ */
+function heapGrad(wasm: WasmBackend, x: tf.TensorInfo, wdy: tf.TensorInfo[]): tf.TensorInfo[] {
+  const [n, k] = x.shape;
+  const dx = wasm.makeOutput([n, k], 'float32');
+  const grads: tf.TensorInfo[] = [];
+  const transposed = (t: tf.TensorInfo) => {
+    const [rows, cols] = t.shape;
+    const out = wasm.makeOutput([cols, rows], 'float32');
+    transposeSplit(heapFloats(wasm, t), rows, cols, heapFloats(wasm, out));
+    return out;
+  };
+  for (let l = 0; l < wdy.length / 2; l++) {
+    const [w, dy] = [wdy[2 * l], wdy[2 * l + 1]];
+    const o = w.shape[0];
+    const wt = transposed(w);
+    const [dyv, wtv, dxv] = [dy, wt, dx].map((t) => heapFloats(wasm, t));
+    heapGemmNT(dyv, wtv, dxv, n, o, k, { accumulate: l > 0 });
+    wasm.disposeData(wt.dataId);
+  }
+  const xt = transposed(x);
+  for (let l = 0; l < wdy.length / 2; l++) {
+    const [w, dy] = [wdy[2 * l], wdy[2 * l + 1]];
+    const o = w.shape[0];
+    const dyt = transposed(dy);
+    const dw = wasm.makeOutput([o, k], 'float32');
+    const db = wasm.makeOutput([o], 'float32');
+    const [dytv, xtv, dwv, dbv] = [dyt, xt, dw, db].map((t) => heapFloats(wasm, t));
+    heapGemmNT(dytv, xtv, dwv, o, n, k);
+    biasGroups.run([dytv, dbv], [n, o], Math.ceil(o / 16), n * o);
+    wasm.disposeData(dyt.dataId);
+    grads.push(dw, db);
+  }
+  wasm.disposeData(xt.dataId);
+  return [dx, ...grads];
+}
+
+/** Whether the heap path runs: the kernel pool is up (the threaded build, helpers started). */
+const onHeapPath = () => kernelPool() !== null;
+
 const wasmForward =
   (kernel: ArrayKernel<object>): tf.KernelFunc =>
   ({ inputs, backend }) => {
@@ -164,6 +242,7 @@ const wasmForward =
     const wasm = backend as unknown as WasmBackend;
     const ws = wb.filter((_, i) => i % 2 === 0);
     if (small(x.shape[0], ws)) return runOnWasm(kernel, [x, ...wb], {}, wasm);
+    if (onHeapPath()) return heapForward(wasm, x, wb);
     const ys: tf.TensorInfo[] = [];
     for (let l = 0; l < wb.length / 2; l++) {
       const [w, b] = [wb[2 * l], wb[2 * l + 1]];
@@ -187,6 +266,7 @@ tf.registerKernel({
     const wasm = backend as unknown as WasmBackend;
     const ws = wdy.filter((_, i) => i % 2 === 0);
     if (small(x.shape[0], ws)) return runOnWasm(gradKernel, [x, ...wdy], {}, wasm);
+    if (onHeapPath()) return heapGrad(wasm, x, wdy);
     const matMul = wasmKernel('BatchMatMul');
     const grads: tf.TensorInfo[] = [];
     let dx: tf.TensorInfo | null = null;

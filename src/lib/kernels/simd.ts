@@ -3,8 +3,9 @@
  * its opcodes (no toolchain, no binary blob): two rows of a against four rows of b at a time,
  * eight f32x4 running sums along k, reduced across lanes once per output. Each step along k is a
  * fused multiply-add (`f32x4.relaxed_madd`) where the engine validates relaxed SIMD, a multiply
- * then an add otherwise. It runs on its own memory; callers place operands there through
- * `SimdArena`. Where SIMD is missing the module does not validate and `simdGemm()` returns null.
+ * then an add otherwise. It runs on its own memory, where callers place operands through
+ * `SimdArena`, or on a wasm heap it imports (`heapGemm`: tfjs's tensors in place). Where SIMD is
+ * missing the module does not validate and `simdGemm()` returns null.
  */
 
 // --- A minimal assembler: just what the kernel below needs. -----------------------------------
@@ -62,14 +63,14 @@ const op = {
   f32x4RelaxedMadd: [0xfd, ...uleb(0x105)],
 };
 
-// Parameters: a, b, c (byte offsets), m, k, n, alpha, accumulate.
-const [A, B, C, M, K, N, ALPHA, ACCUMULATE] = [0, 1, 2, 3, 4, 5, 6, 7];
+// Parameters: a, b, c (byte offsets), m, k, n, alpha, accumulate, ldc (c's row stride, floats).
+const [A, B, C, M, K, N, ALPHA, ACCUMULATE, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 // Locals after the parameters: 12 i32, 1 f32, 14 v128.
-const [M2, N4, ROW, I, J, P, A0, A1, B0, B1, B2, B3] = Array.from({ length: 12 }, (_, i) => 8 + i);
-const S = 20;
-const ACC = Array.from({ length: 8 }, (_, i) => 21 + i); // acc[r * 4 + c]
-const VA = [29, 30];
-const VB = [31, 32, 33, 34];
+const [M2, N4, ROW, I, J, P, A0, A1, B0, B1, B2, B3] = Array.from({ length: 12 }, (_, i) => 9 + i);
+const S = 21;
+const ACC = Array.from({ length: 8 }, (_, i) => 22 + i); // acc[r * 4 + c]
+const VA = [30, 31];
+const VB = [32, 33, 34, 35];
 
 function gemmBody(relaxed: boolean): number[] {
   const code: number[] = [];
@@ -110,14 +111,14 @@ function gemmBody(relaxed: boolean): number[] {
       emit(op.get(acc), op.lane(0), op.get(acc), op.lane(1), op.f32Add);
       emit(op.get(acc), op.lane(2), op.f32Add, op.get(acc), op.lane(3), op.f32Add);
       emit(op.get(ALPHA), op.f32Mul, op.set(S));
-      // address = c + ((i + r)·n + j + col)·4
+      // address = c + ((i + r)·ldc + j + col)·4
       const address = () =>
         emit(
           op.get(C),
           op.get(I),
           op.i32(r),
           op.i32Add,
-          op.get(N),
+          op.get(LDC),
           op.i32Mul,
           op.get(J),
           op.i32Add,
@@ -139,8 +140,22 @@ function gemmBody(relaxed: boolean): number[] {
   return code;
 }
 
-function moduleBytes(relaxed: boolean): Uint8Array<ArrayBuffer> {
-  const type = [0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32], [F32], [I32]]), 0x00];
+/**
+ * Where the module's memory comes from: its own, or imported (a wasm heap the kernel computes on
+ * in place: shared, as the threaded build's is, or not).
+ */
+type MemorySource = 'own' | 'shared' | 'imported';
+
+/** Limits of an imported memory: at least a page; a shared one must declare a maximum (4 GiB). */
+const importLimits = (source: MemorySource) =>
+  source === 'shared' ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+
+function moduleBytes(relaxed: boolean, source: MemorySource = 'own'): Uint8Array<ArrayBuffer> {
+  const type = [
+    0x60,
+    ...vector([[I32], [I32], [I32], [I32], [I32], [I32], [F32], [I32], [I32]]),
+    0x00,
+  ];
   const locals = vector([
     [...uleb(12), I32],
     [...uleb(1), F32],
@@ -150,13 +165,17 @@ function moduleBytes(relaxed: boolean): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector([type])),
+    ...(source === 'own'
+      ? []
+      : section(2, vector([[...name('env'), ...name('memory'), 0x02, ...importLimits(source)]]))),
     ...section(3, vector([[0]])),
-    ...section(5, vector([[0x00, ...uleb(16)]])), // memory: 16 pages to start, growable
+    // Its own memory: 16 pages to start, growable.
+    ...(source === 'own' ? section(5, vector([[0x00, ...uleb(16)]])) : []),
     ...section(
       7,
       vector([
         [...name('gemm'), 0x00, 0x00],
-        [...name('memory'), 0x02, 0x00],
+        ...(source === 'own' ? [[...name('memory'), 0x02, 0x00]] : []),
       ]),
     ),
     ...section(10, vector([[...uleb(body.length), ...body]])),
@@ -174,13 +193,17 @@ type GemmExport = (
   n: number,
   alpha: number,
   accumulate: number,
+  ldc: number,
 ) => void;
 
 export interface SimdGemm {
   memory: WebAssembly.Memory;
   /** Whether its multiply-adds are relaxed SIMD's `f32x4.relaxed_madd`. */
   relaxed: boolean;
-  /** The blocked part only: rows below m & ~1, columns below n & ~3, k a multiple of 4. */
+  /**
+   * The blocked part only: rows below m & ~1, columns below n & ~3, k a multiple of 4; c's rows
+   * are `ldc` floats apart, so that a block of c's columns can be computed at a time.
+   */
   gemm: GemmExport;
 }
 
@@ -193,6 +216,28 @@ export function instantiateSimdGemm(relaxed: boolean): SimdGemm | null {
     memory: WebAssembly.Memory;
   };
   return { memory: exports.memory, relaxed, gemm: exports.gemm };
+}
+
+const onHeaps = new WeakMap<WebAssembly.Memory, SimdGemm | null>();
+
+/**
+ * The kernel computing in place on `heap` (tfjs's wasm heap: operands are tensors, no copies),
+ * with relaxed SIMD where the engine has it; null where WebAssembly SIMD is not available.
+ */
+export function heapGemm(heap: WebAssembly.Memory): SimdGemm | null {
+  if (!onHeaps.has(heap)) {
+    const source = heap.buffer instanceof SharedArrayBuffer ? 'shared' : 'imported';
+    const make = (relaxed: boolean): SimdGemm | null => {
+      const bytes = moduleBytes(relaxed, source);
+      if (!WebAssembly.validate(bytes)) return null;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+        env: { memory: heap },
+      });
+      return { memory: heap, relaxed, gemm: (instance.exports as { gemm: GemmExport }).gemm };
+    };
+    onHeaps.set(heap, make(true) ?? make(false));
+  }
+  return onHeaps.get(heap)!;
 }
 
 let instance: SimdGemm | null | undefined;

@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { at, gemmNT, transpose } from '../../../src/lib/kernels/gemm.ts';
-import { instantiateSimdGemm, scratch, simdGemm } from '../../../src/lib/kernels/simd.ts';
+import { heapGemm, instantiateSimdGemm, scratch, simdGemm } from '../../../src/lib/kernels/simd.ts';
 
 // Node 20's V8 (11.3) has relaxed SIMD behind a flag (on by default from V8 11.4: Chromium 114,
 // Node 22); set here so both forms of the kernel are checked.
@@ -87,7 +87,7 @@ describe.each([
     floats().set(random(n * k, 8), bo);
     floats().set(random(m * n, 9), co);
     const start = floats().slice(co, co + m * n);
-    simd.gemm(ao * 4, bo * 4, co * 4, m, k, n, 0.5, 1);
+    simd.gemm(ao * 4, bo * 4, co * 4, m, k, n, 0.5, 1, n);
     const [a, b, out] = [floats().subarray(ao), floats().subarray(bo), floats().subarray(co)];
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
@@ -102,8 +102,38 @@ describe.each([
     const f = new Float32Array(simd.memory.buffer);
     f.set([1, 3, 5, 7, 1, 3, 5, 7], 0); // a [2, 4]
     for (let j = 0; j < 4; j++) f.set([2, 4, 6, 8], 8 + 4 * j); // b [4, 4]
-    simd.gemm(0, 32, 96, 2, 4, 4, 1, 0);
+    simd.gemm(0, 32, 96, 2, 4, 4, 1, 0, 4);
     expect(Array.from(f.subarray(24, 32))).toEqual(new Array(8).fill(100));
+  });
+
+  it('writes a block of columns into rows ldc floats apart, and nothing beside it', () => {
+    const simd = instantiateSimdGemm(relaxed)!;
+    const f = new Float32Array(simd.memory.buffer);
+    f.set([1, 3, 5, 7, 1, 3, 5, 7], 0); // a [2, 4]
+    for (let j = 0; j < 4; j++) f.set([2, 4, 6, 8], 8 + 4 * j); // b [4, 4]
+    // c [2, 10] at float 24, the block in columns 3..6.
+    f.fill(-1, 24, 44);
+    simd.gemm(0, 32, (24 + 3) * 4, 2, 4, 4, 1, 0, 10);
+    const row = [-1, -1, -1, 100, 100, 100, 100, -1, -1, -1];
+    expect(Array.from(f.subarray(24, 44))).toEqual([...row, ...row]);
+  });
+
+  it('computes in place on an imported shared heap as on its own memory', () => {
+    const heap = new WebAssembly.Memory({ initial: 2, maximum: 16, shared: true });
+    const onHeap = heapGemm(heap)!;
+    const own = instantiateSimdGemm(onHeap.relaxed)!;
+    const [m, k, n] = [6, 36, 8];
+    const [a, b, c] = [random(m * k, 1), random(n * k, 2), random(m * n, 3)];
+    const results = [onHeap, own].map((simd) => {
+      const f = new Float32Array(simd.memory.buffer);
+      f.set(a, 0);
+      f.set(b, m * k);
+      f.set(c, m * k + n * k);
+      simd.gemm(0, m * k * 4, (m * k + n * k) * 4, m, k, n, 0.5, 1, n);
+      return f.slice(m * k + n * k, m * k + n * k + m * n);
+    });
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]).not.toEqual(c);
   });
 });
 
