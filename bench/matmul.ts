@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { at, gemmNT } from '../src/lib/kernels/gemm.ts';
+import type { WasmBackend } from '../src/lib/kernels/arrays.ts';
+import { at, gemmNT, heapGemmNT } from '../src/lib/kernels/gemm.ts';
 import { scratch, simdGemm } from '../src/lib/kernels/simd.ts';
+import { kernelPool } from '../src/lib/kernels/threads/pool.ts';
 
 /** GFLOP/s of one plain product on our side, beside PyTorch's figure for the same shape. */
 export interface MatmulFigure {
@@ -26,8 +28,9 @@ function rate([m, k, n]: readonly number[], run: () => void): number {
 
 /**
  * The `[m, k] · [k, n]` product through tfjs's `matMul` on the active backend (wasm: XNNPACK on
- * `threads` threads), and through our SIMD gemm (`simd.ts`, one thread), which the attention
- * kernels and every cpu-backend product run on.
+ * `threads` threads), through our SIMD gemm (`simd.ts`, one thread), which the attention
+ * kernels and every cpu-backend product run on, and, on the threaded build, through the same gemm
+ * in place on the heap over the kernel pool, which the linear layers run on there.
  */
 export function matmulFigures(shape: readonly number[], threads: number): MatmulFigure[] {
   const [m, k, n] = shape;
@@ -58,6 +61,19 @@ export function matmulFigures(shape: readonly number[], threads: number): Matmul
       shape: [...shape],
       gflops: rate(shape, () => gemmNT(at(x), at(y), at(out), m, k, n)),
     });
+  }
+  const pool = kernelPool();
+  if (backend === 'wasm' && pool) {
+    // The linear layers' product on the threaded build: in place on the heap, over the pool.
+    const [x, y, out] = [tf.randomNormal([m, k]), tf.randomNormal([n, k]), tf.zeros([m, n])];
+    const wasm = tf.backend() as unknown as WasmBackend;
+    const [xv, yv, outv] = [x, y, out].map((t) => wasm.typedArrayFromHeap(t) as Float32Array);
+    figures.push({
+      what: `attune SIMD gemm on the wasm heap (${pool.threads} threads, kernel pool)`,
+      shape: [...shape],
+      gflops: rate(shape, () => heapGemmNT(xv, yv, outv, m, k, n)),
+    });
+    tf.dispose([x, y, out]);
   }
   return figures;
 }

@@ -1,9 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
-import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { expose } from 'comlink';
 import { loadSentenceModel } from '../../src/lib/model/folder.ts';
 import { memorySource } from '../../src/lib/model/source.ts';
-import { allowWasmThreads, useBackend, type BackendName } from '../../src/workers/tf-backend.ts';
+import {
+  allowWasmThreads,
+  useBackend,
+  wasmThreads,
+  type BackendName,
+} from '../../src/workers/tf-backend.ts';
 import { runCase, type CaseResult, type CaseSpec, type Fixture } from '../cases.ts';
 import { matmulFigures, type MatmulFigure } from '../matmul.ts';
 import { parseFixturePairs } from '../models.ts';
@@ -38,17 +41,9 @@ async function loadFixture(): Promise<Fixture> {
 }
 
 const api = {
-  /**
-   * How many threads wasm starts (1: the single-threaded build; more needs the CSP the bench
-   * serves); call first. tfjs caps XNNPACK at half of `hardwareConcurrency` (it assumes two
-   * hardware threads per core), so the bench's worker reports twice the threads asked for.
-   */
+  /** How many threads wasm starts (1: the single-threaded build; more needs the CSP the bench serves); call first. */
   configure(options: { wasmThreads: number }): void {
-    const threads = options.wasmThreads;
-    allowWasmThreads(threads > 1);
-    if (threads <= 1) return;
-    Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads });
-    setThreadsCount(threads);
+    allowWasmThreads(options.wasmThreads);
   },
 
   /** Plain matmul GFLOP/s on the wasm backend (XNNPACK on `threads` threads) and our SIMD gemm. */
@@ -66,8 +61,7 @@ const api = {
   /** What the wasm backend runs with here: threads need cross-origin isolation. */
   async wasmThreads(): Promise<number | null> {
     if ((await useBackend('wasm')) !== 'wasm') return null;
-    const backend = tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } };
-    return backend.wasm.tfjs.getThreadsCount();
+    return wasmThreads();
   },
 
   adapter: async (): Promise<string> => {

@@ -4,6 +4,12 @@ import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import { startBackend } from '../lib/env/start-backend.ts';
 import { startNodeKernelThreads } from './kernel-threads.ts';
+import { hasRelaxedSimd } from '../lib/kernels/simd.ts';
+import v8 from 'node:v8';
+
+// Relaxed SIMD (our gemm's fused multiply-add) is on in V8 from 11.4 (Node 22, Chromium 114);
+// Node 20's V8 11.3 has it behind this flag, set before any of our wasm is compiled.
+if (!hasRelaxedSimd()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 /**
  * tfjs-backend-wasm's threaded build (XNNPACK on a pool of Emscripten pthreads) in Node.
@@ -138,7 +144,7 @@ export async function startWasm(threads: number): Promise<number | null> {
       ? await withNodeBlobScripts(count, () => startBackend('wasm'))
       : await startBackend('wasm');
   if (!ok) return null;
-  // Our kernels on as many threads as XNNPACK: the two never run at once.
-  await startNodeKernelThreads(wasmThreadCount());
-  return wasmThreadCount();
+  // Our kernels on as many threads as XNNPACK: the two never run at once. Should the pool's
+  // helpers not come up, the run computes on fewer, and says so.
+  return Math.min(wasmThreadCount(), await startNodeKernelThreads(wasmThreadCount()));
 }

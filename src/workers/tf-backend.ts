@@ -14,6 +14,7 @@ import { startBackend } from '../lib/env/start-backend.ts';
 import { threadsFromWorkerName } from '../lib/env/wasm-threads.ts';
 import { registerWebGPUBackend } from '../lib/env/webgpu-device.ts';
 import { probeBackends } from '../lib/env/probe.ts';
+import { kernelThreads } from '../lib/kernels/threads/pool.ts';
 import { startWorkerKernelThreads } from './kernel-threads.ts';
 
 export type { BackendName };
@@ -37,12 +38,13 @@ setThreadsCount(threads);
 registerWebGPUBackend();
 
 /**
- * For a worker the page did not name (the bench's): lets wasm start its threaded build, on every
- * core, or not. Call before the wasm backend first starts.
+ * For a worker the page did not name (the bench's): the threads wasm starts on (XNNPACK and our
+ * kernels' pool; 1: the single-threaded build). Call before the wasm backend first starts.
  */
-export function allowWasmThreads(allowed: boolean): void {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', allowed);
-  if (allowed) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
+export function allowWasmThreads(count: number): void {
+  threads = globalThis.crossOriginIsolated ? Math.max(1, count) : 1;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+  setThreadsCount(threads);
 }
 
 /**
@@ -81,9 +83,12 @@ async function startWorkerBackend(name: string): Promise<boolean> {
   return startBackend(name);
 }
 
-/** How many threads XNNPACK computes on when this worker computes on wasm; null on another backend. */
+/**
+ * How many threads this worker computes on when it computes on wasm (XNNPACK's, and our kernels'
+ * pool: the fewer, should the pool's helpers not have come up); null on another backend.
+ */
 export function wasmThreads(): number | null {
-  return tf.getBackend() === 'wasm' ? getThreadsCount() : null;
+  return tf.getBackend() === 'wasm' ? Math.min(getThreadsCount(), kernelThreads()) : null;
 }
 
 /** Switches this worker's TensorFlow.js to `preferred`, falling back to cpu when it cannot start. */

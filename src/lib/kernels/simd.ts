@@ -207,6 +207,10 @@ export interface SimdGemm {
   gemm: GemmExport;
 }
 
+/** Whether this engine validates the kernel with relaxed SIMD's fused multiply-add. */
+export const hasRelaxedSimd = () =>
+  typeof WebAssembly !== 'undefined' && WebAssembly.validate(moduleBytes(true));
+
 /** A new instance of the kernel, with or without relaxed SIMD; null where the engine refuses it. */
 export function instantiateSimdGemm(relaxed: boolean): SimdGemm | null {
   const bytes = moduleBytes(relaxed);
