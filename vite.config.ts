@@ -104,5 +104,7 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
+    // The CLI's engine features: the numbers a test computes in-process match the CLI's.
+    setupFiles: ['src/cli/relaxed-simd.ts'],
   },
 });

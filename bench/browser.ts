@@ -88,7 +88,7 @@ export async function runInChromium(
         matmul.push(...figures.map((m) => ({ ...m, what: `Chromium worker ${m.what}` })));
       }
       const wasmBuild = threaded
-        ? `threaded build, ${count} XNNPACK thread${count === 1 ? '' : 's'}`
+        ? `threaded build, ${count} thread${count === 1 ? '' : 's'}: XNNPACK and kernel pool`
         : 'single-threaded build';
       for (const spec of batch.specs) {
         const platform =

@@ -17,7 +17,7 @@ export interface BenchReport {
   machine: Machine;
   /** `--threads`: the thread count both sides ran at (PyTorch's, Node wasm's, the Chromium worker's threaded build's). */
   threads: number;
-  /** The threads XNNPACK got in Node (tfjs may give fewer than asked). */
+  /** The threads Node's wasm computes on: XNNPACK's and the kernel pool's (tfjs may give fewer than asked). */
   nodeWasmThreads?: number;
   /** Our side's plain matmul GFLOP/s (PyTorch's is in its run). */
   matmul: MatmulFigure[];
@@ -74,7 +74,9 @@ export function summary(report: BenchReport): string {
     );
   }
   if (report.nodeWasmThreads !== undefined)
-    lines.push(`Node wasm: XNNPACK on ${plural(report.nodeWasmThreads, 'thread')}.`);
+    lines.push(
+      `Node wasm: XNNPACK and our kernel pool on ${plural(report.nodeWasmThreads, 'thread')}.`,
+    );
   for (const m of report.matmul) {
     const torch = cpu?.ok ? ` (${fmt(m.gflops / cpu.run.matmul.gflops, 2)}× PyTorch's)` : '';
     lines.push(`${m.what} matmul ${m.shape.join('×')}: ${fmt(m.gflops, 1)} GFLOP/s${torch}.`);

@@ -4,12 +4,7 @@ import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import { startBackend } from '../lib/env/start-backend.ts';
 import { startNodeKernelThreads } from './kernel-threads.ts';
-import { hasRelaxedSimd } from '../lib/kernels/simd.ts';
-import v8 from 'node:v8';
-
-// Relaxed SIMD (our gemm's fused multiply-add) is on in V8 from 11.4 (Node 22, Chromium 114);
-// Node 20's V8 11.3 has it behind this flag, set before any of our wasm is compiled.
-if (!hasRelaxedSimd()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+import './relaxed-simd.ts';
 
 /**
  * tfjs-backend-wasm's threaded build (XNNPACK on a pool of Emscripten pthreads) in Node.

@@ -14,6 +14,15 @@ export interface Matrix {
   offset: number;
 }
 
+/** The product's shape and how it lands: `out[m, n] = alpha · a[m, k] · b[n, k]ᵀ` (+ out). */
+interface Product {
+  m: number;
+  k: number;
+  n: number;
+  alpha: number;
+  accumulate: boolean;
+}
+
 /**
  * `out[m, n] = alpha · a[m, k] · b[n, k]ᵀ` (+ `out` when `accumulate`). When all three live in
  * the SIMD module's memory and k is a multiple of 4, its kernel takes the 2×4-blocked part and
@@ -31,6 +40,7 @@ export function gemmNT(
 ): void {
   const simd = simdGemm();
   const buffer = simd?.memory.buffer;
+  const p = { m, k, n, alpha, accumulate };
   if (
     !simd ||
     k % 4 !== 0 ||
@@ -38,10 +48,10 @@ export function gemmNT(
     b.data.buffer !== buffer ||
     out.data.buffer !== buffer
   ) {
-    gemmScalar(a, b, out, m, k, n, alpha, accumulate, 0, 0);
+    gemmScalar(a, b, out, p, 0, 0);
     return;
   }
-  simdProduct(simd, a, b, out, m, k, n, alpha, accumulate);
+  simdProduct(simd, a, b, out, p);
 }
 
 /**
@@ -52,17 +62,8 @@ export function gemmNT(
 const COLUMN_BLOCK = 64;
 
 /** The product on `simd`, whose memory holds all three operands (k a multiple of 4). */
-function simdProduct(
-  simd: SimdGemm,
-  a: Matrix,
-  b: Matrix,
-  out: Matrix,
-  m: number,
-  k: number,
-  n: number,
-  alpha: number,
-  accumulate: boolean,
-): void {
+function simdProduct(simd: SimdGemm, a: Matrix, b: Matrix, out: Matrix, p: Product): void {
+  const { m, k, n, alpha, accumulate } = p;
   const [aAt, bAt, outAt] = [a, b, out].map((x) => x.data.byteOffset + x.offset * 4);
   const m2 = m & ~1;
   const n4 = n & ~3;
@@ -71,8 +72,8 @@ function simdProduct(
     simd.gemm(aAt, bAt + j0 * k * 4, outAt + j0 * 4, m, k, columns, alpha, accumulate ? 1 : 0, n);
   }
   // The last row (m odd) in full, then the last columns (n mod 4) of the blocked rows.
-  if (m2 < m) gemmScalar(a, b, out, m, k, n, alpha, accumulate, m2, 0);
-  if (n4 < n) gemmScalar(a, b, out, m2, k, n, alpha, accumulate, 0, n4);
+  if (m2 < m) gemmScalar(a, b, out, p, m2, 0);
+  if (n4 < n) gemmScalar(a, b, out, { ...p, m: m2 }, 0, n4);
 }
 
 /** Rows of the output a heap product's item takes: two of the SIMD kernel's row pairs. */
@@ -90,11 +91,10 @@ const heapRows = rangeTask('gemmNT.heap', (arrays, [m, k, n, alpha, acc], start,
   if (bias) for (let i = r0; i < r1; i++) out.set(bias, i * n);
   const heap = threadHeap();
   const simd = heap && k % 4 === 0 ? heapGemm(heap) : null;
-  const rows = r1 - r0;
-  const accumulate = acc === 1 || bias !== undefined;
+  const p = { m: r1 - r0, k, n, alpha, accumulate: acc === 1 || bias !== undefined };
   const [am, om] = [at(a, r0 * k), at(out, r0 * n)];
-  if (simd) simdProduct(simd, am, at(b), om, rows, k, n, alpha, accumulate);
-  else gemmScalar(am, at(b), om, rows, k, n, alpha, accumulate, 0, 0);
+  if (simd) simdProduct(simd, am, at(b), om, p);
+  else gemmScalar(am, at(b), om, p, 0, 0);
 });
 
 /**
@@ -123,11 +123,7 @@ function gemmScalar(
   a: Matrix,
   b: Matrix,
   out: Matrix,
-  m: number,
-  k: number,
-  n: number,
-  alpha: number,
-  accumulate: boolean,
+  { m, k, n, alpha, accumulate }: Product,
   row0: number,
   col0: number,
 ): void {

@@ -1,12 +1,10 @@
-import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { at, gemmNT, transpose } from '../../../src/lib/kernels/gemm.ts';
 import { heapGemm, instantiateSimdGemm, scratch, simdGemm } from '../../../src/lib/kernels/simd.ts';
-
-// Node 20's V8 (11.3) has relaxed SIMD behind a flag (on by default from V8 11.4: Chromium 114,
-// Node 22); set here so both forms of the kernel are checked.
-v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 import { mulberry32 } from '../../../src/lib/util/random.ts';
+
+// Both forms of the kernel are checked: relaxed SIMD is on in every test process (Node 20 through
+// the setup file src/cli/relaxed-simd.ts).
 
 const random = (n: number, seed: number) => {
   const u = mulberry32(seed);

@@ -26,6 +26,8 @@ export async function startKernelThreads(
   }
   const running = kernelPool();
   if (running?.memory === memory && running.threads === threads) return threads;
+  // A pool of another heap (the backend started again) must not take a job meanwhile.
+  useKernelPool(null);
   const failed = new AbortController();
   const helpers = Array.from({ length: threads - 1 }, () => spawn(() => failed.abort()));
   useKernelPool(await KernelPool.start(memory, helpers, failed.signal));
