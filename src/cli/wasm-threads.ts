@@ -127,7 +127,10 @@ export function wasmThreadCount(): number {
 export async function startWasm(threads: number): Promise<number | null> {
   const count = Math.max(1, Math.min(threads, MAX_WASM_THREADS));
   if (tf.findBackend('wasm')) {
-    if (wasmThreadCount() === count) return (await startBackend('wasm')) ? count : null;
+    if (wasmThreadCount() === count) {
+      if (!(await startBackend('wasm'))) return null;
+      return Math.min(count, await startNodeKernelThreads(count));
+    }
     const factory = tf.findBackendFactory('wasm');
     tf.removeBackend('wasm');
     tf.registerBackend('wasm', factory);

@@ -9,6 +9,7 @@ import {
   type AdamWSlot,
 } from '../../../src/lib/kernels/index.ts';
 import { kernelPool, kernelThreads } from '../../../src/lib/kernels/threads/pool.ts';
+import { startKernelThreads } from '../../../src/lib/kernels/threads/start.ts';
 import { maxAbsDiff, outcome, randn, SUITE, useBackend } from './routes.ts';
 
 /**
@@ -137,5 +138,31 @@ describe('linear layers on the threaded build', SUITE, () => {
     three.forEach((values, i) =>
       expect(maxAbsDiff(values, reference[i]), `output ${i}`).toBeLessThan(1e-4),
     );
+  });
+});
+
+describe('a kernel pool that cannot start', SUITE, () => {
+  it('leaves the kernels on one thread, at once, whether no thread starts or one fails to load', async () => {
+    await useBackend('wasm:2');
+    const noThreads = () => {
+      throw new Error('no Worker here');
+    };
+    expect(await startKernelThreads(3, noThreads)).toBe(1);
+    expect(kernelPool()).toBeNull();
+
+    const started = Date.now();
+    const failing = (failed: () => void) => {
+      setTimeout(failed, 10);
+      return { postMessage: () => undefined, terminate: () => undefined };
+    };
+    expect(await startKernelThreads(3, failing)).toBe(1);
+    expect(kernelPool()).toBeNull();
+    // The helper's failure ends the wait (the pool would otherwise wait 30 s for it).
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(kernelThreads()).toBe(1);
+
+    // Asked again for the running thread count, the CLI's start brings the pool back.
+    await useBackend('wasm:2');
+    expect(kernelThreads()).toBe(2);
   });
 });

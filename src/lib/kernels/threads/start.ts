@@ -29,7 +29,14 @@ export async function startKernelThreads(
   // A pool of another heap (the backend started again) must not take a job meanwhile.
   useKernelPool(null);
   const failed = new AbortController();
-  const helpers = Array.from({ length: threads - 1 }, () => spawn(() => failed.abort()));
+  const helpers: HelperThread[] = [];
+  try {
+    while (helpers.length < threads - 1) helpers.push(spawn(() => failed.abort()));
+  } catch {
+    // The host cannot start a thread here (no Worker, no loader): one thread, as before.
+    for (const h of helpers) h.terminate();
+    return 1;
+  }
   useKernelPool(await KernelPool.start(memory, helpers, failed.signal));
   return kernelThreads();
 }
