@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerArrayKernel, runKernel } from './arrays.ts';
+import { registerArrayKernel, runKernel, type Values } from './arrays.ts';
 import { dropThreshold, hash, randomSeed } from './dropout.ts';
 import { at, gemmNT } from './gemm.ts';
 import { fused } from './route.ts';
 import { scratch } from './simd.ts';
-import { rangeTask, type Values } from './threads/pool.ts';
+import { rangeTask } from './threads/pool.ts';
 
 /**
  * BERT self-attention after the projections, for every (sequence b, head h) at once, reading the

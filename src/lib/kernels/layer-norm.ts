@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerArrayKernel, runKernel } from './arrays.ts';
+import { registerArrayKernel, runKernel, type Values } from './arrays.ts';
 import { dropThreshold, hash, randomSeed } from './dropout.ts';
 import { fused } from './route.ts';
-import { rangeTask, type Values } from './threads/pool.ts';
+import { rangeTask } from './threads/pool.ts';
 
 /**
  * `torch.nn.LayerNorm(x + r)` over the last axis (biased variance, eps inside the root), the
@@ -121,7 +121,7 @@ registerArrayKernel<LayerNormAttrs>({
 });
 
 /** μ and 1/σ of row i at [2i, 2i + 1] of the backward pass's float64 side table. */
-const rowStats = (table: Float32Array | Int32Array, n: number) =>
+const rowStats = (table: Values, n: number) =>
   new Float64Array(table.buffer, table.byteOffset, 2 * n);
 
 /**

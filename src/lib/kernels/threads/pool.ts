@@ -13,7 +13,7 @@
  * (dtype, byte offset, length) on the heap, and the task's numeric parameters.
  */
 
-export type Values = Float32Array | Int32Array;
+import type { Values } from '../arrays.ts';
 
 /** Runs items [start, end) of a task on `arrays` with `params`. */
 export type RangeBody = (arrays: Values[], params: number[], start: number, end: number) => void;
