@@ -19,8 +19,10 @@ import { kernelPool, rangeTask } from './threads/pool.ts';
  *
  *   dx = Σᵢ dyᵢ · Wᵢ        dWᵢ = dyᵢᵀ · x        dbᵢ = Σ_rows dyᵢ
  *
- * On wasm the products are routed to XNNPACK's fast path, which only takes non-transposed 2-D
- * operands (transposed ones fall to a loop 15× slower): Wᵀ and dyᵀ are materialised first.
+ * On wasm's threaded build, with the kernel pool up, the products run on our SIMD gemm in place on
+ * the heap, split over the pool's threads. Otherwise they are routed to XNNPACK's fast path, which
+ * only takes non-transposed 2-D operands (transposed ones fall to a loop 15× slower): Wᵀ and dyᵀ
+ * are materialised first.
  * On cpu, and on wasm for small layers, the typed-array GEMM runs them in its dot-product form.
  */
 const LINEAR = 'AttuneLinear';
@@ -155,25 +157,21 @@ registerArrayKernel(gradKernel, ['cpu']);
 const small = (rows: number, ws: tf.TensorInfo[]) =>
   ws.every((w) => rows * w.shape[0] * w.shape[1] < XNNPACK_MIN_MACS);
 
+/** A heap tensor's values as float32 (the heap path's operands). */
+const heapFloats = (wasm: WasmBackend, t: tf.TensorInfo) =>
+  wasm.typedArrayFromHeap(t) as Float32Array;
+
 /** `[rows, cols]` → a new `[cols, rows]` heap tensor, transposed in JS (wasm's Transpose is slower). */
 function wasmTranspose(backend: WasmBackend, t: tf.TensorInfo): tf.TensorInfo {
   const [rows, cols] = t.shape;
   const out = backend.makeOutput([cols, rows], 'float32');
-  transpose(
-    at(backend.typedArrayFromHeap(t) as Float32Array),
-    rows,
-    cols,
-    at(backend.typedArrayFromHeap(out) as Float32Array),
-  );
+  // Split over the kernel pool where it runs (the heap path), whole on this thread otherwise.
+  transposeSplit(heapFloats(backend, t), rows, cols, heapFloats(backend, out));
   return out;
 }
 
 const as3d = (t: tf.TensorInfo): tf.TensorInfo => ({ ...t, shape: [1, ...t.shape] });
 const NO_TRANSPOSE = { transposeA: false, transposeB: false };
-
-/** A heap tensor's values as float32 (the heap path's operands). */
-const heapFloats = (wasm: WasmBackend, t: tf.TensorInfo) =>
-  wasm.typedArrayFromHeap(t) as Float32Array;
 
 /**
  * The threaded build with the kernel pool: every product on our SIMD gemm in place on the heap,
@@ -201,25 +199,19 @@ function heapGrad(wasm: WasmBackend, x: tf.TensorInfo, wdy: tf.TensorInfo[]): tf
   const [n, k] = x.shape;
   const dx = wasm.makeOutput([n, k], 'float32');
   const grads: tf.TensorInfo[] = [];
-  const transposed = (t: tf.TensorInfo) => {
-    const [rows, cols] = t.shape;
-    const out = wasm.makeOutput([cols, rows], 'float32');
-    transposeSplit(heapFloats(wasm, t), rows, cols, heapFloats(wasm, out));
-    return out;
-  };
   for (let l = 0; l < wdy.length / 2; l++) {
     const [w, dy] = [wdy[2 * l], wdy[2 * l + 1]];
     const o = w.shape[0];
-    const wt = transposed(w);
+    const wt = wasmTranspose(wasm, w);
     const [dyv, wtv, dxv] = [dy, wt, dx].map((t) => heapFloats(wasm, t));
     heapGemmNT(dyv, wtv, dxv, n, o, k, { accumulate: l > 0 });
     wasm.disposeData(wt.dataId);
   }
-  const xt = transposed(x);
+  const xt = wasmTranspose(wasm, x);
   for (let l = 0; l < wdy.length / 2; l++) {
     const [w, dy] = [wdy[2 * l], wdy[2 * l + 1]];
     const o = w.shape[0];
-    const dyt = transposed(dy);
+    const dyt = wasmTranspose(wasm, dy);
     const dw = wasm.makeOutput([o, k], 'float32');
     const db = wasm.makeOutput([o], 'float32');
     const [dytv, xtv, dwv, dbv] = [dyt, xt, dw, db].map((t) => heapFloats(wasm, t));
